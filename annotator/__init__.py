@@ -1,0 +1,3 @@
+"""annotator: video annotation with SiamMask propagation."""
+
+__version__ = "0.1.0"

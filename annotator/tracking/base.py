@@ -1,0 +1,101 @@
+"""The one interface every tracker backend implements.
+
+A backend is stateless with respect to objects: ``init`` returns an opaque,
+immutable per-object state and ``track`` returns new states. The caller owns
+the states, so any number of objects can share one backend, and an object can
+be re-initialised without touching the others.
+
+Conventions: frames are RGB uint8 (H, W, 3); boxes are xywh in pixels; masks
+are (H, W) uint8 with values 0/1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from annotator.errors import InvalidBoxError
+from annotator.tracking.geometry import mask_bbox
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    """One object's result on one frame.
+
+    mask: (H, W) uint8 0/1, the object's own mask (overlaps not resolved).
+    polygon: (4, 2) float32, rotated box corners x, y.
+    bbox: xywh of the mask, or of the tracker's box when the mask is empty.
+    center, size: the tracker's target box as (cx, cy) and (w, h).
+    score: confidence in [0, 1].
+    state: the object's new tracker state, to pass to the next ``track`` call.
+    """
+
+    mask: np.ndarray
+    polygon: np.ndarray
+    bbox: tuple[float, float, float, float]
+    center: tuple[float, float]
+    size: tuple[float, float]
+    score: float
+    state: Any
+
+
+class Tracker(Protocol):
+    """A mask propagator: SiamMask, or the optical-flow backend."""
+
+    name: str
+
+    def init(
+        self,
+        frame: np.ndarray,
+        box: tuple[float, float, float, float] | None = None,
+        mask: np.ndarray | None = None,
+    ) -> Any:
+        """Start an object on ``frame`` from an xywh ``box`` or a binary ``mask``."""
+        ...
+
+    def track(self, frame: np.ndarray, states: list[Any]) -> list[TrackResult]:
+        """Advance every object to ``frame`` in one call; results keep the order of ``states``."""
+        ...
+
+
+def validate_box(
+    box: tuple[float, float, float, float], frame_shape: tuple[int, ...]
+) -> tuple[float, float, float, float]:
+    """Check an xywh box against a frame of shape (H, W, ...); raise ``InvalidBoxError``.
+
+    A box must have a positive width and height and overlap the image.
+    """
+    x, y, w, h = (float(v) for v in box)
+    height, width = frame_shape[:2]
+    if not all(np.isfinite([x, y, w, h])):
+        raise InvalidBoxError(f"box {box} has a value that is not a finite number")
+    if w <= 0 or h <= 0:
+        raise InvalidBoxError(f"box {box} has zero or negative size; give x,y,w,h with w, h > 0")
+    if x >= width or y >= height or x + w <= 0 or y + h <= 0:
+        raise InvalidBoxError(
+            f"box {box} (x,y,w,h) lies outside the {width}x{height} image"
+        )
+    return x, y, w, h
+
+
+def box_from_init(
+    frame: np.ndarray,
+    box: tuple[float, float, float, float] | None,
+    mask: np.ndarray | None,
+) -> tuple[float, float, float, float]:
+    """The xywh box to start from: ``box`` itself, or the bounding box of ``mask``."""
+    if (box is None) == (mask is None):
+        raise ValueError("give exactly one of box or mask")
+    if mask is not None:
+        if mask.shape[:2] != frame.shape[:2]:
+            raise InvalidBoxError(
+                f"mask of shape {mask.shape[:2]} does not match the frame {frame.shape[:2]}"
+            )
+        found = mask_bbox(mask)
+        if found is None:
+            raise InvalidBoxError("cannot start an object from an empty mask")
+        box = found
+    assert box is not None
+    return validate_box(box, frame.shape)
