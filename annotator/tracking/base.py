@@ -74,9 +74,7 @@ def validate_box(
     if w <= 0 or h <= 0:
         raise InvalidBoxError(f"box {box} has zero or negative size; give x,y,w,h with w, h > 0")
     if x >= width or y >= height or x + w <= 0 or y + h <= 0:
-        raise InvalidBoxError(
-            f"box {box} (x,y,w,h) lies outside the {width}x{height} image"
-        )
+        raise InvalidBoxError(f"box {box} (x,y,w,h) lies outside the {width}x{height} image")
     return x, y, w, h
 
 

@@ -26,8 +26,8 @@ def crop_and_resize(
     """
     side = int(side)
     c = (side + 1) / 2
-    x0 = int(round(center[0] - c))
-    y0 = int(round(center[1] - c))
+    x0 = round(float(center[0]) - c)
+    y0 = round(float(center[1]) - c)
     h, w = frame.shape[:2]
     xa, ya = max(x0, 0), max(y0, 0)
     xb, yb = min(x0 + side, w), min(y0 + side, h)

@@ -79,7 +79,9 @@ class ResNet50Conv4(nn.Module):
         self.layer2 = self._make_layer(128, 4, stride=2)
         self.layer3 = self._make_layer(256, 6, dilation=2)
 
-    def _make_layer(self, planes: int, blocks: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
+    def _make_layer(
+        self, planes: int, blocks: int, stride: int = 1, dilation: int = 1
+    ) -> nn.Sequential:
         out_planes = planes * Bottleneck.expansion
         first_dilation = dilation
         downsample: nn.Module | None = None
@@ -228,7 +230,10 @@ class Refine(nn.Module):
         self.post2 = nn.Conv2d(4, 1, 3, padding=1)
 
     def forward(self, p0: Tensor, p1: Tensor, p2: Tensor, corr: Tensor) -> Tensor:
-        """p0 (B,64,61,61), p1 (B,256,31,31), p2 (B,512,15,15), corr (B,256,1,1) -> (B,127,127) logits."""
+        """p0 (B,64,61,61), p1 (B,256,31,31), p2 (B,512,15,15), corr (B,256,1,1).
+
+        Returns mask logits (B, 127, 127).
+        """
         out = self.deconv(corr)
         out = self.post0(F.interpolate(self.h2(out) + self.v2(p2), size=(31, 31), mode="nearest"))
         out = self.post1(F.interpolate(self.h1(out) + self.v1(p1), size=(61, 61), mode="nearest"))

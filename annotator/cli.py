@@ -1,0 +1,159 @@
+"""Headless command line: ``track``, ``weights``, ``bench``.
+
+Every user error becomes one readable line on stderr and a non-zero exit
+status, never a traceback. Ctrl-C exits with status 130 after the command has
+left its outputs valid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from annotator.errors import AnnotatorError
+
+log = logging.getLogger("annotator")
+
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def parse_box(text: str) -> tuple[float, float, float, float]:
+    """'X,Y,W,H' -> a tuple of floats."""
+    parts = text.replace(" ", "").split(",")
+    if len(parts) != 4:
+        raise argparse.ArgumentTypeError(f"box {text!r} must be X,Y,W,H")
+    try:
+        x, y, w, h = (float(p) for p in parts)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"box {text!r} must be four numbers X,Y,W,H") from exc
+    return x, y, w, h
+
+
+def _add_tracker_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--weights", type=Path, help="SiamMask checkpoint (.pth)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--tracker", default="auto", choices=["auto", "siammask"])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="annotator", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    track = sub.add_parser("track", help="track boxes through a video, headless")
+    track.add_argument("source", type=Path, help="video file or folder of frames")
+    track.add_argument(
+        "--box",
+        action="append",
+        type=parse_box,
+        required=True,
+        metavar="X,Y,W,H",
+        help="an object to track; repeat for more",
+    )
+    track.add_argument("--start-frame", type=int, default=0)
+    track.add_argument("--out", type=Path, required=True, help="output folder")
+    _add_tracker_options(track)
+
+    weights = sub.add_parser("weights", help="list or download SiamMask checkpoints")
+    wsub = weights.add_subparsers(dest="weights_command", required=True)
+    wsub.add_parser("list", help="official checkpoints and where they are found")
+    dl = wsub.add_parser("download", help="fetch a checkpoint into models/")
+    dl.add_argument("name", nargs="?", default=None, help="checkpoint name (default: DAVIS)")
+
+    bench = sub.add_parser("bench", help="measure speed; prints a JSON report")
+    bench.add_argument("what", choices=["tracker", "video"])
+    bench.add_argument("--frames", type=int, default=20, help="frames timed per case")
+    bench.add_argument("--json", type=Path, help="also write the report here")
+    bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    return parser
+
+
+def _cmd_track(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from annotator.commands.track import run_track
+    from annotator.tracking.factory import create_tracker
+    from annotator.video.frame_source import open_source
+
+    with open_source(args.source) as source:
+        tracker = create_tracker(args.tracker, args.weights, args.device)
+        sys.stderr.write(f"tracker: {tracker.name} on {tracker.device}\n")
+        total = len(source) - 1 - args.start_frame
+        with tqdm(total=max(total, 0), unit="frame", desc="tracking", file=sys.stderr) as bar:
+            done = run_track(
+                source,
+                tracker,
+                args.box,
+                args.out,
+                args.start_frame,
+                on_frame=lambda _i: bar.update(1),
+            )
+    log.info("wrote %d frames to %s", done, args.out)
+    return 0
+
+
+def _cmd_weights(args: argparse.Namespace) -> int:
+    from annotator.tracking import weights as w
+
+    manifest = w.load_manifest()
+    if args.weights_command == "list":
+        for entry in manifest.values():
+            found = w.find_weights(name=entry.name)
+            where = str(found) if found else "not downloaded"
+            sys.stdout.write(f"{entry.name}\t{where}\t{entry.description}\n")
+        return 0
+    name = args.name or w.DEFAULT_WEIGHTS
+    if name not in manifest:
+        raise AnnotatorError(f"unknown checkpoint {name!r}; known: {', '.join(manifest)}")
+    from tqdm import tqdm
+
+    dest = w.download_dir()
+    with tqdm(unit="B", unit_scale=True, desc=name, file=sys.stderr) as bar:
+
+        def progress(done: int, total: int | None) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        path = w.download(manifest[name], dest, progress)
+    sys.stdout.write(f"{path}\nsha256 {w.sha256_of(path)}\n")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from annotator.bench import bench_tracker, bench_video
+
+    report = bench_tracker(args.frames, args.device) if args.what == "tracker" else bench_video()
+    text = json.dumps(report, indent=2)
+    sys.stdout.write(text + "\n")
+    if args.json:
+        args.json.write_text(text)
+    return 0
+
+
+COMMANDS = {"track": _cmd_track, "weights": _cmd_weights, "bench": _cmd_bench}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return COMMANDS[args.command](args)
+    except AnnotatorError as exc:
+        log.error("%s", exc)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        log.warning("interrupted; everything written so far is kept")
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

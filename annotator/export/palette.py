@@ -1,0 +1,49 @@
+"""The DAVIS / PASCAL VOC colour palette and index-PNG writing.
+
+Index 0 is background and index k is object k: (128, 0, 0), (0, 128, 0),
+(128, 128, 0), (0, 0, 128), ... as in every DAVIS annotation file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from annotator.core.atomic import write_atomic
+
+
+def davis_palette() -> np.ndarray:
+    """(256, 3) uint8: the standard VOC/DAVIS palette, built from the bits of each index."""
+    palette = np.zeros((256, 3), dtype=np.uint8)
+    for index in range(256):
+        c, r, g, b = index, 0, 0, 0
+        for shift in range(7, -1, -1):
+            r |= (c & 1) << shift
+            g |= ((c >> 1) & 1) << shift
+            b |= ((c >> 2) & 1) << shift
+            c >>= 3
+        palette[index] = (r, g, b)
+    return palette
+
+
+def compose_labels(shape: tuple[int, int], masks: Sequence[tuple[int, np.ndarray]]) -> np.ndarray:
+    """Merge (object id, binary mask) pairs into one (H, W) uint8 label image.
+
+    Overlaps: objects are painted in increasing id order, so the higher id is on top.
+    """
+    labels = np.zeros(shape, dtype=np.uint8)
+    for obj_id, mask in sorted(masks, key=lambda item: item[0]):
+        if not 0 < obj_id < 256:
+            raise ValueError(f"object id {obj_id} does not fit a palette PNG (1..255)")
+        labels[mask.astype(bool)] = obj_id
+    return labels
+
+
+def write_index_png(path: Path, labels: np.ndarray, palette: np.ndarray | None = None) -> None:
+    """Save an (H, W) uint8 label image as a palette ('P') PNG, atomically."""
+    image = Image.fromarray(labels, mode="P")
+    image.putpalette((palette if palette is not None else davis_palette()).flatten().tolist())
+    write_atomic(path, lambda tmp: image.save(tmp, format="PNG"))
