@@ -1,0 +1,61 @@
+"""A synthetic clip made by code: textured shapes moving on a textured background.
+
+It is the project's own sample clip (``resources/sample.mp4``) and a test and
+benchmark input whose true masks are known exactly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def render_frames(
+    n: int = 90, width: int = 640, height: int = 360, seed: int = 7
+) -> tuple[list[np.ndarray], list[list[np.ndarray]]]:
+    """RGB frames (H, W, 3) uint8 and, per frame, the two objects' true (H, W) uint8 masks.
+
+    Object 1 is a disc moving left to right; object 2 a square moving up and down.
+    """
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width]
+    base = (40 + 30 * np.sin(xx / 23.0)[..., None] + 25 * np.cos(yy / 17.0)[..., None]).astype(np.float32)
+    background = np.clip(base + rng.normal(0, 12, (height, width, 3)), 0, 255).astype(np.uint8)
+    stripes = ((xx // 6 + yy // 6) % 2).astype(bool)
+    frames, masks = [], []
+    for i in range(n):
+        t = i / max(n - 1, 1)
+        frame = background.copy()
+        cx, cy, r = 80 + t * (width - 160), height * 0.35, 38
+        disc = ((xx - cx) ** 2 + (yy - cy) ** 2) <= r * r
+        sx, sy, s = int(width * 0.62), int(60 + (height - 180) * (0.5 - 0.5 * np.cos(2 * np.pi * t))), 70
+        square = np.zeros((height, width), bool)
+        square[sy : sy + s, sx : sx + s] = True
+        frame[disc & stripes] = (230, 80, 40)
+        frame[disc & ~stripes] = (250, 190, 60)
+        frame[square & stripes] = (40, 120, 230)
+        frame[square & ~stripes] = (60, 220, 200)
+        frames.append(frame)
+        masks.append([disc.astype(np.uint8), square.astype(np.uint8)])
+    return frames, masks
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: int = 30, gop: int = 30) -> None:
+    """Encode RGB frames as H.264 (yuv420p) with a keyframe every ``gop`` frames."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"g": str(gop), "crf": "20", "preset": "veryfast"}
+        for frame in frames:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        container.mux(stream.encode())
+
+
+def write_sample_clip(path: Path) -> Path:
+    frames, _ = render_frames()
+    write_video(path, frames)
+    return path

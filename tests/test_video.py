@@ -1,0 +1,97 @@
+"""FrameSource: frame-accurate random access, image folders, cache bound, bad files."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from annotator.errors import VideoError
+from annotator.video.frame_source import FrameCache, open_source
+from annotator.video.synthetic import render_frames, write_video
+
+
+@pytest.fixture(scope="module")
+def h264(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    frames, _ = render_frames(75, 320, 180)
+    path = tmp_path_factory.mktemp("video") / "clip.mp4"
+    write_video(path, frames, gop=12)
+    return path
+
+
+def test_random_access_equals_sequential_decoding(h264: Path) -> None:
+    with open_source(h264, prefetch=0) as source:
+        assert (len(source), source.size, source.fps) == (75, (320, 180), 30.0)
+        sequential = [np.array(f) for f in source]
+    order = list(range(75))
+    random.Random(1).shuffle(order)
+    with open_source(h264, cache_bytes=3 * 320 * 180 * 3) as source:
+        for i in order + [74, 0, 37, 36, 38]:
+            assert np.array_equal(source[i], sequential[i]), f"frame {i}"
+
+
+def test_frames_are_read_only_rgb(h264: Path) -> None:
+    with open_source(h264) as source:
+        frame = source[5]
+    assert frame.dtype == np.uint8 and frame.shape == (180, 320, 3)
+    with pytest.raises(ValueError):
+        frame[0, 0, 0] = 1
+
+
+def test_image_folder_is_sorted_by_name(tmp_path: Path) -> None:
+    from PIL import Image
+
+    for name, value in [("b.png", 20), ("a.png", 10), ("c.jpg", 30)]:
+        Image.fromarray(np.full((8, 10, 3), value, np.uint8)).save(tmp_path / name)
+    (tmp_path / "notes.txt").write_text("ignored")
+    with open_source(tmp_path) as source:
+        assert len(source) == 3 and source.size == (10, 8)
+        assert [int(source[i][0, 0, 0]) for i in range(3)] == [10, 20, 30]
+
+
+def test_cache_is_bounded_in_bytes() -> None:
+    cache = FrameCache(max_bytes=3 * 100)
+    for i in range(10):
+        cache.put(i, np.zeros(100, np.uint8))
+    assert cache.nbytes <= 300
+    assert 9 in cache and 0 not in cache
+
+
+def test_truncated_video_keeps_its_complete_frames(h264: Path, tmp_path: Path) -> None:
+    data = h264.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    try:
+        source = open_source(cut)
+    except VideoError as exc:  # a moov atom at the end makes the whole file unreadable
+        assert "cut.mp4" in str(exc)
+        return
+    with source:
+        assert 0 < len(source) <= 75
+        for i in range(len(source)):
+            try:
+                source[i]
+            except VideoError as exc:
+                assert f"frame {i}" in str(exc)
+                break
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage" * 100])
+def test_corrupt_video_is_a_clear_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad.mp4"
+    path.write_bytes(content)
+    with pytest.raises(VideoError, match="bad.mp4"):
+        open_source(path)
+
+
+def test_missing_path_and_single_image(tmp_path: Path) -> None:
+    with pytest.raises(VideoError, match="does not exist"):
+        open_source(tmp_path / "nope.mp4")
+    image = tmp_path / "one.png"
+    from PIL import Image
+
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(image)
+    with pytest.raises(VideoError, match="single image"):
+        open_source(image)
