@@ -19,7 +19,8 @@ def _modules() -> list[str]:
         parts = list(rel.parts)
         if parts[-1] == "__init__":
             parts = parts[:-1]
-        names.append(".".join(parts))
+        if parts[-1] != "__main__":  # importing it would start the program
+            names.append(".".join(parts))
     return names
 
 
@@ -40,7 +41,9 @@ def _loaded_after_import(modules: list[str], roots: tuple[str, ...]) -> list[str
         f"for m in {modules!r}: importlib.import_module(m)\n"
         f"print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in {roots!r})))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
     return [m for m in out.stdout.strip().split(",") if m]
 
 

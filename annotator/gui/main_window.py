@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
             self.slider.setValue(index)
         self.frame_label.setText(f"frame {index + 1} / {len(self.source)}")
 
-    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         step = 10 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1
         key = event.key()
         if key == Qt.Key.Key_Right:
@@ -138,7 +138,7 @@ class MainWindow(QMainWindow):
         else:
             super().keyPressEvent(event)
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if self.source is not None:
             self.source.close()
         super().closeEvent(event)

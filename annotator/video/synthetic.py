@@ -21,7 +21,9 @@ def render_frames(
     """
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:height, 0:width]
-    base = (40 + 30 * np.sin(xx / 23.0)[..., None] + 25 * np.cos(yy / 17.0)[..., None]).astype(np.float32)
+    base = (40 + 30 * np.sin(xx / 23.0)[..., None] + 25 * np.cos(yy / 17.0)[..., None]).astype(
+        np.float32
+    )
     background = np.clip(base + rng.normal(0, 12, (height, width, 3)), 0, 255).astype(np.uint8)
     stripes = ((xx // 6 + yy // 6) % 2).astype(bool)
     frames, masks = [], []
@@ -30,7 +32,11 @@ def render_frames(
         frame = background.copy()
         cx, cy, r = 80 + t * (width - 160), height * 0.35, 38
         disc = ((xx - cx) ** 2 + (yy - cy) ** 2) <= r * r
-        sx, sy, s = int(width * 0.62), int(60 + (height - 180) * (0.5 - 0.5 * np.cos(2 * np.pi * t))), 70
+        sx, sy, s = (
+            int(width * 0.62),
+            int(60 + (height - 180) * (0.5 - 0.5 * np.cos(2 * np.pi * t))),
+            70,
+        )
         square = np.zeros((height, width), bool)
         square[sy : sy + s, sx : sx + s] = True
         frame[disc & stripes] = (230, 80, 40)

@@ -1,0 +1,225 @@
+"""The project file: one SQLite database (``.annot``), WAL mode, every change committed at once.
+
+There is no "save": ``ProjectStore`` subscribes to the ``AnnotationModel`` and
+writes each applied edit (and each undo and redo) in one transaction, so a
+crash loses nothing that was shown as done. The file carries an
+``application_id`` so that a foreign SQLite file is recognised and refused,
+and a ``user_version`` with migrations from version 1. A corrupt or foreign
+file raises ``ProjectError`` and is never written to.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from annotator.core.model import (
+    AnnotationModel,
+    Edit,
+    FrameMask,
+    ObjectChange,
+    ObjectInfo,
+    Provenance,
+)
+from annotator.errors import AnnotatorError
+
+log = logging.getLogger(__name__)
+
+APPLICATION_ID = 0x414E4E54  # "ANNT"
+SCHEMA_VERSION = 1
+
+
+class ProjectError(AnnotatorError):
+    """A project file cannot be opened or written."""
+
+
+def _migrate_to_1(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE objects (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL,
+            color TEXT NOT NULL, visible INTEGER NOT NULL);
+        CREATE TABLE masks (
+            object_id INTEGER NOT NULL, frame INTEGER NOT NULL,
+            provenance TEXT NOT NULL, height INTEGER, width INTEGER, counts TEXT,
+            score REAL, polygon TEXT,
+            PRIMARY KEY (object_id, frame)) WITHOUT ROWID;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1]
+
+
+class ProjectStore:
+    """An open ``.annot`` file and the ``AnnotationModel`` it holds.
+
+    ``video`` is {"path": str, "fingerprint": {...}}. When the project is opened
+    against a video whose fingerprint differs, ``read_only`` is set and every
+    write raises ``ProjectError``.
+    """
+
+    def __init__(
+        self, path: Path, db: sqlite3.Connection, model: AnnotationModel, video: dict
+    ) -> None:  # type: ignore[type-arg]
+        self.path = path
+        self.db = db
+        self.model = model
+        self.video = video
+        self.read_only = False
+        model.subscribe(self._persist)
+
+    # -- opening -------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path, video_path: str, fingerprint: dict) -> ProjectStore:  # type: ignore[type-arg]
+        """A new project; refuses to replace an existing file."""
+        if path.exists():
+            raise ProjectError(f"{path} already exists")
+        db = cls._connect(path)
+        with db:
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            for version, migrate in enumerate(MIGRATIONS, start=1):
+                migrate(db)
+                db.execute(f"PRAGMA user_version = {version}")
+            video = {"path": video_path, "fingerprint": fingerprint}
+            db.execute("INSERT INTO meta VALUES ('video', ?)", (json.dumps(video),))
+        return cls(path, db, AnnotationModel(int(fingerprint["frame_count"])), video)
+
+    @classmethod
+    def open(cls, path: Path, fingerprint: dict | None = None) -> ProjectStore:  # type: ignore[type-arg]
+        """Open an existing project; with ``fingerprint``, check it matches the video."""
+        if not path.is_file():
+            raise ProjectError(f"project {path} does not exist")
+        try:
+            with path.open("rb") as fh:
+                header = fh.read(16)
+        except OSError as exc:
+            raise ProjectError(f"cannot read {path}: {exc}") from exc
+        if header != b"SQLite format 3\x00":
+            raise ProjectError(f"{path} is not an annotator project (not an SQLite file)")
+        db = cls._connect(path, wal=False)  # nothing is written before the checks pass
+        try:
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            if app_id != APPLICATION_ID:
+                raise ProjectError(f"{path} is an SQLite file of another program, not a project")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise ProjectError(f"{path} was written by a newer annotator (schema {version})")
+            with db:
+                for v in range(version, SCHEMA_VERSION):
+                    MIGRATIONS[v](db)
+                    db.execute(f"PRAGMA user_version = {v + 1}")
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise ProjectError(f"{path} is damaged: {check}")
+            db.execute("PRAGMA journal_mode=WAL")
+            video = json.loads(db.execute("SELECT value FROM meta WHERE key='video'").fetchone()[0])
+            model = AnnotationModel(int(video["fingerprint"]["frame_count"]))
+            model.load(cls._read_objects(db), cls._read_masks(db))
+        except ProjectError:
+            db.close()
+            raise
+        except (sqlite3.DatabaseError, TypeError, KeyError, ValueError) as exc:
+            db.close()
+            raise ProjectError(f"{path} is corrupt or not a project: {exc}") from exc
+        store = cls(path, db, model, video)
+        if fingerprint is not None and fingerprint != video["fingerprint"]:
+            log.warning("%s was made for another video; opened read-only", path)
+            store.read_only = True
+        return store
+
+    @staticmethod
+    def _connect(path: Path, wal: bool = True) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            db.isolation_level = "DEFERRED"
+            if wal:
+                db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"{path} is corrupt or not a project: {exc}") from exc
+        return db
+
+    @staticmethod
+    def _read_objects(db: sqlite3.Connection) -> list[ObjectInfo]:
+        rows = db.execute("SELECT id, name, category, color, visible FROM objects ORDER BY id")
+        return [ObjectInfo(i, n, c, tuple(json.loads(col)), bool(v)) for i, n, c, col, v in rows]
+
+    @staticmethod
+    def _read_masks(db: sqlite3.Connection) -> list[tuple[int, int, FrameMask]]:
+        rows = db.execute(
+            "SELECT object_id, frame, provenance, height, width, counts, score, polygon FROM masks"
+        )
+        out = []
+        for obj, frame, prov, h, w, counts, score, polygon in rows:
+            rle = {"size": [h, w], "counts": counts} if counts is not None else None
+            poly = tuple(json.loads(polygon)) if polygon else None
+            out.append((obj, frame, FrameMask(Provenance(prov), rle, score, poly)))
+        return out
+
+    # -- writing -------------------------------------------------------------------
+    def apply(self, edit: Edit) -> None:
+        """Apply an edit to the model; it is committed to disk before this returns."""
+        self._check_writable()
+        self.model.apply(edit)
+
+    def undo(self) -> Edit | None:
+        self._check_writable()
+        return self.model.undo()
+
+    def redo(self) -> Edit | None:
+        self._check_writable()
+        return self.model.redo()
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise ProjectError(
+                f"{self.path} belongs to another video ({self.video['path']}); it is read-only"
+            )
+
+    def _persist(self, edit: Edit) -> None:
+        with self.db:
+            for c in edit.changes:
+                if isinstance(c, ObjectChange):
+                    if c.after is None:
+                        assert c.before is not None
+                        self.db.execute("DELETE FROM objects WHERE id=?", (c.before.id,))
+                    else:
+                        a = c.after
+                        self.db.execute(
+                            "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?)",
+                            (a.id, a.name, a.category, json.dumps(list(a.color)), int(a.visible)),
+                        )
+                elif c.after is None:
+                    self.db.execute(
+                        "DELETE FROM masks WHERE object_id=? AND frame=?", (c.object_id, c.frame)
+                    )
+                else:
+                    m = c.after
+                    h, w = m.rle["size"] if m.rle else (None, None)
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO masks VALUES (?,?,?,?,?,?,?,?)",
+                        (
+                            c.object_id,
+                            c.frame,
+                            m.provenance.value,
+                            h,
+                            w,
+                            m.rle["counts"] if m.rle else None,
+                            m.score,
+                            json.dumps(list(m.polygon)) if m.polygon else None,
+                        ),
+                    )
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> ProjectStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
