@@ -99,7 +99,7 @@ def bench_tracker(frames: int = 20, device: str = "auto") -> dict[str, object]:
     return report
 
 
-def bench_video() -> dict[str, object]:
+def bench_video(frames: int = 2000) -> dict[str, object]:
     from annotator.video.bench import bench_seek
 
-    return bench_seek()
+    return bench_seek(frames)
