@@ -10,6 +10,7 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -17,6 +18,7 @@ import torch
 from annotator.tracking.factory import device_label, resolve_device
 from annotator.tracking.network import SiamMaskNet
 from annotator.tracking.siammask import SiamMaskTracker
+from annotator.tracking.weights import load_network
 
 
 def synthetic_clip(n: int, width: int = 854, height: int = 480, seed: int = 0) -> list[np.ndarray]:
@@ -62,10 +64,13 @@ def _tracker_case(
     return 1.0 / seconds
 
 
-def bench_tracker(frames: int = 20, device: str = "auto") -> dict[str, object]:
+def bench_tracker(
+    frames: int = 20, device: str = "auto", weights: Path | None = None
+) -> dict[str, object]:
     """Tracker frames per second: 1 object; 4 objects batched vs 4 sequential calls.
 
-    Uses a randomly initialised network: speed does not depend on weight values.
+    Without ``weights`` the network is randomly initialised: speed does not
+    depend on the weight values.
     """
     devices = ["cpu"]
     if device in ("auto", "cuda") and torch.cuda.is_available():
@@ -81,7 +86,7 @@ def bench_tracker(frames: int = 20, device: str = "auto") -> dict[str, object]:
         "results": {},
     }
     torch.manual_seed(0)
-    net = SiamMaskNet().eval()
+    net = load_network(weights) if weights is not None else SiamMaskNet().eval()
     for name in devices:
         dev = resolve_device(name)
         tracker = SiamMaskTracker(net, device=dev)

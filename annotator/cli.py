@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--frames", type=int, default=20, help="frames timed per case")
     bench.add_argument("--json", type=Path, help="also write the report here")
     bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    bench.add_argument("--weights", type=Path, help="time this checkpoint (default: random)")
     bench.add_argument(
         "--video-frames", type=int, default=2000, help="length of the seek test clip"
     )
@@ -132,7 +133,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from annotator.bench import bench_tracker, bench_video
 
     if args.what == "tracker":
-        report = bench_tracker(args.frames, args.device)
+        report = bench_tracker(args.frames, args.device, args.weights)
     else:
         report = bench_video(args.video_frames)
     text = json.dumps(report, indent=2)
