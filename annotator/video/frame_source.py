@@ -285,16 +285,21 @@ class VideoFileSource(FrameSource):
         self._container.seek(0, stream=self._stream)
         return pts, keys
 
+    def _keyframe_before(self, target_pts: int) -> int:
+        return self._key_pts[max(bisect.bisect_right(self._key_pts, target_pts) - 1, 0)]
+
     def _restart_at(self, target_pts: int) -> None:
-        key = self._key_pts[max(bisect.bisect_right(self._key_pts, target_pts) - 1, 0)]
+        key = self._keyframe_before(target_pts)
         self._container.seek(key, stream=self._stream, backward=True, any_frame=False)
         self._decoder = self._container.decode(self._stream)
         self._next_pts = None
 
     def _decode(self, index: int) -> np.ndarray:
         target = self._pts[index]
-        sequential = self._decoder is not None and self._next_pts == target
-        if not sequential:
+        # Decoding on from where the decoder is beats a seek whenever no keyframe
+        # lies between here and the target.
+        ahead = self._next_pts is not None and self._keyframe_before(target) <= self._next_pts
+        if self._decoder is None or not ahead or self._next_pts > target:
             self._restart_at(target)
         assert self._decoder is not None
         try:
