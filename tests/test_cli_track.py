@@ -29,6 +29,13 @@ def run_cli(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProc
     )
 
 
+def run_track_cli(
+    source: Path, weights: Path, out: Path, box: str = "300,110,165,240"
+) -> subprocess.CompletedProcess[str]:
+    """``annotator track SOURCE --box BOX --weights W --out OUT``."""
+    return run_cli("track", source, "--box", box, "--weights", weights, "--out", out)
+
+
 def test_track_writes_pngs_and_track_json(
     tmp_path: Path, short_tennis: Path, seeded_weights_file: Path
 ) -> None:
@@ -84,45 +91,18 @@ def test_track_writes_pngs_and_track_json(
 def test_bad_boxes_exit_cleanly(
     tmp_path: Path, short_tennis: Path, seeded_weights_file: Path, box: str, message: str
 ) -> None:
-    proc = run_cli(
-        "track",
-        short_tennis,
-        "--box",
-        box,
-        "--weights",
-        seeded_weights_file,
-        "--out",
-        tmp_path / "o",
-    )
+    proc = run_track_cli(short_tennis, seeded_weights_file, tmp_path / "o", box=box)
     assert proc.returncode != 0
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
 def test_missing_and_empty_sources(tmp_path: Path, seeded_weights_file: Path) -> None:
-    proc = run_cli(
-        "track",
-        tmp_path / "nothing",
-        "--box",
-        "1,1,5,5",
-        "--weights",
-        seeded_weights_file,
-        "--out",
-        tmp_path / "o",
-    )
+    proc = run_track_cli(tmp_path / "nothing", seeded_weights_file, tmp_path / "o", box="1,1,5,5")
     assert proc.returncode == 2 and "does not exist" in proc.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
-    proc = run_cli(
-        "track",
-        empty,
-        "--box",
-        "1,1,5,5",
-        "--weights",
-        seeded_weights_file,
-        "--out",
-        tmp_path / "o",
-    )
+    proc = run_track_cli(empty, seeded_weights_file, tmp_path / "o", box="1,1,5,5")
     assert proc.returncode == 2 and "holds no frames" in proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -135,9 +115,7 @@ def test_unreadable_frame_keeps_what_was_done(
     for i, src in enumerate(sorted(short_tennis.iterdir())):
         (folder / src.name).write_bytes(src.read_bytes() if i != 3 else b"not a jpeg")
     out = tmp_path / "out"
-    proc = run_cli(
-        "track", folder, "--box", "300,110,165,240", "--weights", seeded_weights_file, "--out", out
-    )
+    proc = run_track_cli(folder, seeded_weights_file, out)
     assert proc.returncode == 2
     assert "00003.jpg" in proc.stderr and "Traceback" not in proc.stderr
     doc = json.loads((out / "track.json").read_text())
@@ -151,30 +129,12 @@ def test_wrong_and_truncated_checkpoints(
 
     wrong = tmp_path / "resnet.pth"
     torch.save({"conv1.weight": torch.zeros(64, 3, 7, 7)}, wrong)
-    proc = run_cli(
-        "track",
-        short_tennis,
-        "--box",
-        "300,110,165,240",
-        "--weights",
-        wrong,
-        "--out",
-        tmp_path / "o",
-    )
+    proc = run_track_cli(short_tennis, wrong, tmp_path / "o")
     assert proc.returncode == 2 and "does not match the SiamMask" in proc.stderr
     assert "Traceback" not in proc.stderr
     truncated = tmp_path / "cut.pth"
     truncated.write_bytes(seeded_weights_file.read_bytes()[:100_000])
-    proc = run_cli(
-        "track",
-        short_tennis,
-        "--box",
-        "300,110,165,240",
-        "--weights",
-        truncated,
-        "--out",
-        tmp_path / "o",
-    )
+    proc = run_track_cli(short_tennis, truncated, tmp_path / "o")
     assert proc.returncode == 2 and "truncated or corrupt" in proc.stderr
 
 
