@@ -169,7 +169,10 @@ class FrameSource:
 
     # -- internals -----------------------------------------------------------------
     def _checked_decode(self, index: int) -> np.ndarray:
-        frame = self._decode(index)
+        return self._store(index, self._decode(index))
+
+    def _store(self, index: int, frame: np.ndarray) -> np.ndarray:
+        """Check a decoded frame's size, make it read-only and cache it."""
         if frame.shape != (self.height, self.width, 3):
             raise VideoError(
                 f"{self.path}: frame {index} is {frame.shape[1]}x{frame.shape[0]}, "
@@ -226,6 +229,7 @@ class ImageFolderSource(FrameSource):
         first = self._read(self.files[0])
         self.height, self.width = first.shape[:2]
         self.fps = 30.0
+        self._store(0, first)  # it was read to learn the size; keep it
 
     @staticmethod
     def _read(file: Path) -> np.ndarray:
