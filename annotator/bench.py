@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from annotator.tracking.factory import device_label, resolve_device
+from annotator.tracking.device import device_label, resolve_device
 from annotator.tracking.network import SiamMaskNet
 from annotator.tracking.siammask import SiamMaskTracker
 from annotator.tracking.weights import load_network

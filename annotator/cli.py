@@ -1,4 +1,4 @@
-"""Headless command line: ``track``, ``weights``, ``bench``.
+"""Headless command line: ``track``, ``propagate``, ``info``, ``weights``, ``bench``.
 
 Every user error becomes one readable line on stderr and a non-zero exit
 status, never a traceback. Ctrl-C exits with status 130 after the command has
@@ -12,8 +12,12 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annotator.errors import AnnotatorError
+
+if TYPE_CHECKING:
+    from annotator.tracking.base import Tracker
 
 log = logging.getLogger("annotator")
 
@@ -31,6 +35,17 @@ def parse_box(text: str) -> tuple[float, float, float, float]:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"box {text!r} must be four numbers X,Y,W,H") from exc
     return x, y, w, h
+
+
+def parse_ids(text: str) -> list[int]:
+    """'1,2' -> [1, 2]."""
+    try:
+        ids = [int(p) for p in text.replace(" ", "").split(",") if p]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} must be object ids like 1,2") from exc
+    if not ids:
+        raise argparse.ArgumentTypeError("give at least one object id")
+    return ids
 
 
 def _add_tracker_options(p: argparse.ArgumentParser) -> None:
@@ -55,8 +70,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="an object to track; repeat for more",
     )
     track.add_argument("--start-frame", type=int, default=0)
-    track.add_argument("--out", type=Path, required=True, help="output folder")
+    track.add_argument("--out", type=Path, help="output folder for masks/ and track.json")
+    track.add_argument(
+        "--project", type=Path, help="record into this .annot project (created if missing)"
+    )
     _add_tracker_options(track)
+
+    prop = sub.add_parser("propagate", help="propagate objects inside a project")
+    prop.add_argument("project", type=Path, help=".annot project file")
+    prop.add_argument("--from", dest="start", type=int, required=True, metavar="N")
+    prop.add_argument("--direction", default="forward", choices=["forward", "backward"])
+    prop.add_argument("--objects", type=parse_ids, help="object ids, e.g. 1,2 (default: all)")
+    prop.add_argument(
+        "--stop-below", type=float, help="stop an object after 3 frames scoring under this"
+    )
+    _add_tracker_options(prop)
+
+    info = sub.add_parser("info", help="print a project's summary as JSON")
+    info.add_argument("project", type=Path)
 
     weights = sub.add_parser("weights", help="list or download SiamMask checkpoints")
     wsub = weights.add_subparsers(dest="weights_command", required=True)
@@ -79,24 +110,81 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_track(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from annotator.commands.project import open_or_create
     from annotator.commands.track import run_track
     from annotator.tracking.factory import create_tracker
     from annotator.video.frame_source import open_source
 
+    if args.out is None and args.project is None:
+        raise AnnotatorError("give --out DIR, --project FILE, or both")
     with open_source(args.source) as source:
         tracker = create_tracker(args.tracker, args.weights, args.device)
-        sys.stderr.write(f"tracker: {tracker.name} on {tracker.device}\n")
+        _say_tracker(tracker)
+        store = open_or_create(args.project, source) if args.project else None
         total = len(source) - 1 - args.start_frame
-        with tqdm(total=max(total, 0), unit="frame", desc="tracking", file=sys.stderr) as bar:
-            done = run_track(
+        try:
+            with tqdm(total=max(total, 0), unit="frame", desc="tracking", file=sys.stderr) as bar:
+                done = run_track(
+                    source,
+                    tracker,
+                    args.box,
+                    args.out,
+                    args.start_frame,
+                    on_frame=lambda _i: bar.update(1),
+                    model=store.model if store else None,
+                )
+        finally:
+            if store is not None:
+                store.close()
+    log.info("tracked %d frames", done)
+    return 0
+
+
+def _say_tracker(tracker: Tracker) -> None:
+    sys.stderr.write(f"tracker: {tracker.name} on {tracker.device_label}\n")
+
+
+def _cmd_propagate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from annotator.commands.project import open_with_video
+    from annotator.commands.propagate import run_propagation
+    from annotator.propagation import PropagationPlan
+    from annotator.tracking.factory import create_tracker
+
+    store, source = open_with_video(args.project)
+    try:
+        plan = PropagationPlan.from_model(store.model, args.start, args.direction, args.objects)
+        for object_id, why in plan.skipped.items():
+            log.warning("object %d %s; it is not propagated", object_id, why)
+        if not plan.runs:
+            raise AnnotatorError(f"nothing to propagate {args.direction} from frame {args.start}")
+        tracker = create_tracker(args.tracker, args.weights, args.device)
+        _say_tracker(tracker)
+        with tqdm(total=plan.frames, unit="frame", desc="propagating", file=sys.stderr) as bar:
+            done = run_propagation(
+                store.model,
                 source,
                 tracker,
-                args.box,
-                args.out,
-                args.start_frame,
-                on_frame=lambda _i: bar.update(1),
+                plan,
+                on_step=lambda _s: bar.update(1),
+                stop_below=args.stop_below,
             )
-    log.info("wrote %d frames to %s", done, args.out)
+        log.info("propagated %d frames into %s", done, args.project)
+    finally:
+        source.close()
+        store.close()
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    import json
+
+    from annotator.commands.project import project_info
+    from annotator.store.project import ProjectStore
+
+    with ProjectStore.open(args.project) as store:
+        sys.stdout.write(json.dumps(project_info(store), indent=2) + "\n")
     return 0
 
 
@@ -143,7 +231,13 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"track": _cmd_track, "weights": _cmd_weights, "bench": _cmd_bench}
+COMMANDS = {
+    "track": _cmd_track,
+    "propagate": _cmd_propagate,
+    "info": _cmd_info,
+    "weights": _cmd_weights,
+    "bench": _cmd_bench,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,10 +19,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from annotator.commands.propagate import add_box_objects, apply_step
 from annotator.core import rle
 from annotator.core.atomic import write_text_atomic
+from annotator.core.model import AnnotationModel
 from annotator.errors import AnnotatorError
 from annotator.export.palette import compose_labels, write_index_png
+from annotator.propagation import Direction, PropagationPlan, propagate
 from annotator.tracking.base import Tracker, TrackResult, validate_box
 from annotator.video.frame_source import FrameSource
 
@@ -59,6 +62,7 @@ class TrackWriter:
         source: str,
         size: tuple[int, int],
         start_frame: int,
+        ids: Sequence[int],
         boxes: Sequence[tuple[float, float, float, float]],
     ) -> None:
         self.out_dir = out_dir
@@ -70,7 +74,8 @@ class TrackWriter:
             "height": size[1],
             "start_frame": start_frame,
             "objects": [
-                {"id": i + 1, "init_box": [float(v) for v in b]} for i, b in enumerate(boxes)
+                {"id": i, "init_box": [float(v) for v in b]}
+                for i, b in zip(ids, boxes, strict=True)
             ],
             "frames": [],
         }
@@ -93,16 +98,19 @@ def run_track(
     source: FrameSource,
     tracker: Tracker,
     boxes: Sequence[tuple[float, float, float, float]],
-    out_dir: Path,
+    out_dir: Path | None,
     start_frame: int = 0,
     on_frame: Callable[[int], None] | None = None,
-    on_result: Callable[[int, Sequence[TrackResult]], None] | None = None,
+    model: AnnotationModel | None = None,
 ) -> int:
-    """Track ``boxes`` (xywh, ids 1..N) from ``start_frame`` to the end; returns frames written.
+    """Track ``boxes`` (xywh) from ``start_frame`` to the end; returns frames tracked.
 
-    ``on_result(frame_index, results)`` lets a caller record results elsewhere
-    (a project file). A ``KeyboardInterrupt`` or an error stops the run after
-    the output is made valid; the exception is then re-raised.
+    The boxes become new objects (ids after the model's existing ones) with an
+    ``init`` mask on the start frame, and the propagation engine carries them
+    forward. With ``model`` (a project's), every frame is recorded there as it
+    comes; with ``out_dir``, PNGs and track.json are written. A
+    ``KeyboardInterrupt`` or an error stops the run after the outputs are made
+    valid; the exception is then re-raised.
     """
     if not boxes:
         raise AnnotatorError("give at least one --box X,Y,W,H")
@@ -112,18 +120,24 @@ def run_track(
         )
     first = source[start_frame]
     checked = [validate_box(b, first.shape) for b in boxes]
-    writer = TrackWriter(out_dir, str(source.path), source.size, start_frame, checked)
-    states = [tracker.init(first, box=b) for b in checked]
-    ids = list(range(1, len(checked) + 1))
+    recording = model is not None
+    target = model if model is not None else AnnotationModel(len(source))
+    ids = add_box_objects(target, tracker, first, start_frame, checked)
+    plan = PropagationPlan.from_model(target, start_frame, Direction.FORWARD, ids)
+    writer = None
+    if out_dir is not None:
+        writer = TrackWriter(out_dir, str(source.path), source.size, start_frame, ids, checked)
+    done = 0
     try:
-        for index in range(start_frame + 1, len(source)):
-            results = tracker.track(source[index], states)
-            states = [r.state for r in results]
-            writer.add(index, ids, results)
-            if on_result is not None:
-                on_result(index, results)
+        for step in propagate(plan, source, tracker):
+            if recording:
+                apply_step(target, plan, step)
+            if writer is not None:
+                writer.add(step.frame, list(step.results), list(step.results.values()))
+            done += 1
             if on_frame is not None:
-                on_frame(index)
+                on_frame(step.frame)
     finally:
-        writer.flush()
-    return len(writer.doc["frames"])
+        if writer is not None:
+            writer.flush()
+    return done

@@ -12,6 +12,7 @@ A cell is (object id, frame index). Frames count from 0.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -21,7 +22,12 @@ from annotator.core.rle import RLE
 
 
 class Provenance(enum.StrEnum):
-    """Where a frame's mask came from. ``USER`` frames are locked keyframes."""
+    """Where a frame's mask came from.
+
+    ``USER`` (drawn or corrected) and ``INIT`` (made from a box the user drew)
+    frames are locked keyframes: propagation starts from them, stops at them and
+    never overwrites them.
+    """
 
     USER = "user"
     INIT = "init"
@@ -40,6 +46,9 @@ class ObjectInfo:
     visible: bool = True
 
 
+LOCKED = frozenset({Provenance.USER, Provenance.INIT})
+
+
 @dataclass(frozen=True)
 class FrameMask:
     """One object's annotation on one frame.
@@ -47,16 +56,24 @@ class FrameMask:
     rle: the mask, or None when the object is marked absent on this frame.
     polygon: rotated box corners (x1, y1, ..., x4, y4) in pixels, when a tracker gave one.
     score: the tracker's confidence, None for user masks.
+    origin: the frame the propagation run that wrote this mask started from
+        (None for user and init masks); blending uses it to tell runs apart.
     """
 
     provenance: Provenance
     rle: RLE | None
     score: float | None = None
     polygon: tuple[float, ...] | None = None
+    origin: int | None = None
 
     @property
     def absent(self) -> bool:
         return self.rle is None
+
+    @property
+    def locked(self) -> bool:
+        """A keyframe: the user's own statement about this frame."""
+        return self.provenance in LOCKED
 
     @property
     def nbytes(self) -> int:
@@ -130,6 +147,9 @@ class History:
         while self._bytes > self.max_bytes and len(self.undo) > 1:
             self._bytes -= self.undo.popleft().nbytes
 
+    def drop_redo(self) -> None:
+        self.redo.clear()
+
     def pop_undo(self) -> Edit | None:
         if not self.undo:
             return None
@@ -156,6 +176,7 @@ class AnnotationModel:
         self._cells: dict[int, dict[int, FrameMask]] = {}
         self.history = History(history_bytes)
         self._listeners: list[Listener] = []
+        self._group: tuple[str, list[Change]] | None = None
 
     # -- reading -------------------------------------------------------------------
     def mask(self, object_id: int, frame: int) -> FrameMask | None:
@@ -166,10 +187,8 @@ class AnnotationModel:
         return self._cells.get(object_id, {})
 
     def keyframes(self, object_id: int) -> list[int]:
-        """Sorted frames where ``object_id`` has a user (locked) mask."""
-        return sorted(
-            f for f, m in self.frames_of(object_id).items() if m.provenance is Provenance.USER
-        )
+        """Sorted frames where ``object_id`` has a locked (user or init) mask."""
+        return sorted(f for f, m in self.frames_of(object_id).items() if m.locked)
 
     def provenance_counts(self, object_id: int) -> dict[str, int]:
         counts = {p.value: 0 for p in Provenance}
@@ -183,28 +202,77 @@ class AnnotationModel:
 
     # -- listening -----------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
-        """``listener(edit)`` runs after every applied edit, undo and redo (as the edit applied)."""
+        """``listener(edit)`` runs after every applied edit, undo and redo (as the edit applied).
+
+        A listener that raises (a failed disk write) makes the edit roll back in
+        the model too, so the model never shows what was not saved.
+        """
         self._listeners.append(listener)
 
     # -- changing ------------------------------------------------------------------
     def apply(self, edit: Edit) -> None:
-        """Apply an edit and record it for undo. Empty edits are ignored."""
+        """Apply an edit and record it for undo. Empty edits are ignored.
+
+        Inside ``group()`` the edit is applied (and reaches listeners) at once,
+        but joins the group's single undo step.
+        """
         if not edit.changes:
             return
         self._apply_changes(edit)
-        self.history.push(edit)
+        if self._group is not None:
+            self._group[1].extend(edit.changes)
+        else:
+            self.history.push(edit)
+
+    @contextlib.contextmanager
+    def group(self, label: str) -> Iterator[None]:
+        """Make every ``apply`` inside the block one undo step (a propagation run).
+
+        Each edit is still applied and announced when it happens, so a store
+        commits it at once; only the history sees one entry, pushed on exit,
+        also when the block ends with an exception (Ctrl-C keeps the work).
+        """
+        if self._group is not None:
+            raise RuntimeError("edit groups do not nest")
+        self._group = (label, [])
+        self.history.drop_redo()
+        try:
+            yield
+        finally:
+            label, changes = self._group
+            self._group = None
+            if changes:
+                self.history.push(Edit(label, tuple(changes)))
+
+    @property
+    def in_group(self) -> bool:
+        return self._group is not None
 
     def undo(self) -> Edit | None:
+        self._no_group("undo")
         edit = self.history.pop_undo()
         if edit is not None:
-            self._apply_changes(edit.inverse())
+            try:
+                self._apply_changes(edit.inverse())
+            except BaseException:
+                self.history.pop_redo()
+                raise
         return edit
 
     def redo(self) -> Edit | None:
+        self._no_group("redo")
         edit = self.history.pop_redo()
         if edit is not None:
-            self._apply_changes(edit)
+            try:
+                self._apply_changes(edit)
+            except BaseException:
+                self.history.pop_undo()
+                raise
         return edit
+
+    def _no_group(self, what: str) -> None:
+        if self._group is not None:
+            raise RuntimeError(f"cannot {what} while {self._group[0]!r} is running")
 
     def load(
         self, objects: Iterable[ObjectInfo], cells: Iterable[tuple[int, int, FrameMask]]
@@ -217,6 +285,20 @@ class AnnotationModel:
             self._cells.setdefault(object_id, {})[frame] = mask
 
     def _apply_changes(self, edit: Edit) -> None:
+        self._set_cells(edit)
+        told: list[Listener] = []
+        try:
+            for listener in self._listeners:
+                listener(edit)
+                told.append(listener)
+        except BaseException:
+            undo = edit.inverse()
+            self._set_cells(undo)
+            for listener in told:
+                listener(undo)
+            raise
+
+    def _set_cells(self, edit: Edit) -> None:
         for c in edit.changes:
             if isinstance(c, ObjectChange):
                 if c.after is None:
@@ -233,8 +315,6 @@ class AnnotationModel:
                     cells.pop(c.frame, None)
                 else:
                     cells[c.frame] = c.after
-        for listener in self._listeners:
-            listener(edit)
 
     # -- edit builders -------------------------------------------------------------
     def add_object(self, info: ObjectInfo) -> Edit:

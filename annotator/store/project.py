@@ -29,7 +29,7 @@ from annotator.errors import AnnotatorError
 log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x414E4E54  # "ANNT"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class ProjectError(AnnotatorError):
@@ -52,7 +52,12 @@ def _migrate_to_1(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1]
+def _migrate_to_2(db: sqlite3.Connection) -> None:
+    """Masks remember the frame their propagation run started from (for blending)."""
+    db.execute("ALTER TABLE masks ADD COLUMN origin INTEGER")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2]
 
 
 class ProjectStore:
@@ -152,13 +157,14 @@ class ProjectStore:
     @staticmethod
     def _read_masks(db: sqlite3.Connection) -> list[tuple[int, int, FrameMask]]:
         rows = db.execute(
-            "SELECT object_id, frame, provenance, height, width, counts, score, polygon FROM masks"
+            "SELECT object_id, frame, provenance, height, width, counts, score, polygon, origin"
+            " FROM masks"
         )
         out = []
-        for obj, frame, prov, h, w, counts, score, polygon in rows:
+        for obj, frame, prov, h, w, counts, score, polygon, origin in rows:
             rle = {"size": [h, w], "counts": counts} if counts is not None else None
             poly = tuple(json.loads(polygon)) if polygon else None
-            out.append((obj, frame, FrameMask(Provenance(prov), rle, score, poly)))
+            out.append((obj, frame, FrameMask(Provenance(prov), rle, score, poly, origin)))
         return out
 
     # -- writing -------------------------------------------------------------------
@@ -182,6 +188,9 @@ class ProjectStore:
             )
 
     def _persist(self, edit: Edit) -> None:
+        """Commit one edit in one transaction; raising here rolls the model back too."""
+        self._check_writable()
+        upserts, deletes = [], []
         with self.db:
             for c in edit.changes:
                 if isinstance(c, ObjectChange):
@@ -195,25 +204,11 @@ class ProjectStore:
                             (a.id, a.name, a.category, json.dumps(list(a.color)), int(a.visible)),
                         )
                 elif c.after is None:
-                    self.db.execute(
-                        "DELETE FROM masks WHERE object_id=? AND frame=?", (c.object_id, c.frame)
-                    )
+                    deletes.append((c.object_id, c.frame))
                 else:
-                    m = c.after
-                    h, w = m.rle["size"] if m.rle else (None, None)
-                    self.db.execute(
-                        "INSERT OR REPLACE INTO masks VALUES (?,?,?,?,?,?,?,?)",
-                        (
-                            c.object_id,
-                            c.frame,
-                            m.provenance.value,
-                            h,
-                            w,
-                            m.rle["counts"] if m.rle else None,
-                            m.score,
-                            json.dumps(list(m.polygon)) if m.polygon else None,
-                        ),
-                    )
+                    upserts.append(_mask_row(c.object_id, c.frame, c.after))
+            self.db.executemany("DELETE FROM masks WHERE object_id=? AND frame=?", deletes)
+            self.db.executemany("INSERT OR REPLACE INTO masks VALUES (?,?,?,?,?,?,?,?,?)", upserts)
 
     def close(self) -> None:
         self.db.close()
@@ -223,3 +218,18 @@ class ProjectStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _mask_row(object_id: int, frame: int, m: FrameMask) -> tuple[object, ...]:
+    h, w = m.rle["size"] if m.rle else (None, None)
+    return (
+        object_id,
+        frame,
+        m.provenance.value,
+        h,
+        w,
+        m.rle["counts"] if m.rle else None,
+        m.score,
+        json.dumps(list(m.polygon)) if m.polygon else None,
+        m.origin,
+    )

@@ -45,6 +45,7 @@ class Tracker(Protocol):
     """A mask propagator: SiamMask, or the optical-flow backend."""
 
     name: str
+    device_label: str  # where it runs, for status lines: "CPU" or the GPU's name
 
     def init(
         self,
@@ -57,6 +58,10 @@ class Tracker(Protocol):
 
     def track(self, frame: np.ndarray, states: list[Any]) -> list[TrackResult]:
         """Advance every object to ``frame`` in one call; results keep the order of ``states``."""
+        ...
+
+    def describe_init(self, frame: np.ndarray, states: list[Any]) -> list[TrackResult]:
+        """The mask each object has on its init ``frame`` (for a box init), states unchanged."""
         ...
 
 
@@ -76,6 +81,20 @@ def validate_box(
     if x >= width or y >= height or x + w <= 0 or y + h <= 0:
         raise InvalidBoxError(f"box {box} (x,y,w,h) lies outside the {width}x{height} image")
     return x, y, w, h
+
+
+def box_polygon(box: tuple[float, float, float, float]) -> np.ndarray:
+    """The corners (4, 2) of an xywh box, clockwise from the top left."""
+    x, y, w, h = box
+    return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float32)
+
+
+def polygon_box(polygon: np.ndarray | tuple[float, ...]) -> tuple[float, float, float, float]:
+    """The xywh bounding box of corners given as (N, 2) or flat (x1, y1, x2, y2, ...)."""
+    pts = np.asarray(polygon, dtype=np.float64).reshape(-1, 2)
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
 
 
 def box_from_init(

@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from annotator.tracking.base import TrackResult, box_from_init
+from annotator.tracking.base import TrackResult, box_from_init, box_polygon
 from annotator.tracking.config import SiamMaskConfig
+from annotator.tracking.device import device_label
 from annotator.tracking.geometry import (
     cosine_window,
     crop_and_resize,
@@ -78,6 +79,7 @@ class SiamMaskTracker:
         self.config = config or SiamMaskConfig()
         self.device = torch.device(device)
         self.net = net.to(self.device).eval()
+        self.device_label = device_label(self.device)
         self._anchors = generate_anchors(self.config)
         self._window = cosine_window(self.config)
 
@@ -140,6 +142,30 @@ class SiamMaskTracker:
         return [
             self._finish(st, frame, probs[i], picks[i], geometry[i][1])
             for i, st in enumerate(states)
+        ]
+
+    def describe_init(self, frame: np.ndarray, states: list[SiamMaskState]) -> list[TrackResult]:
+        """Each object's mask on its init frame: a search on that frame, states kept as they were.
+
+        The rotated box is the init box itself, so the init frame shows what the user drew.
+        """
+        results = self.track(frame, states)
+        return [
+            replace(
+                r,
+                polygon=box_polygon(
+                    (
+                        st.center[0] - st.size[0] / 2,
+                        st.center[1] - st.size[1] / 2,
+                        st.size[0],
+                        st.size[1],
+                    )
+                ),
+                center=(float(st.center[0]), float(st.center[1])),
+                size=(float(st.size[0]), float(st.size[1])),
+                state=st,
+            )
+            for r, st in zip(results, states, strict=True)
         ]
 
     def _select(

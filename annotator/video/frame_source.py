@@ -303,12 +303,23 @@ class VideoFileSource(FrameSource):
         # Decoding on from where the decoder is beats a seek whenever no keyframe
         # lies between here and the target.
         ahead = self._next_pts is not None and self._keyframe_before(target) <= self._next_pts
+        backward = index < self._last_index
         if self._decoder is None or not ahead or self._next_pts > target:
             self._restart_at(target)
         assert self._decoder is not None
         try:
             for frame in self._decoder:
-                if frame.pts is None or frame.pts < target:
+                if frame.pts is None:
+                    continue
+                if frame.pts < target:
+                    if not backward:
+                        continue
+                    # Going backwards, the frames passed over on the way are kept, so
+                    # stepping or propagating back costs one GOP decode per GOP.
+                    passed = bisect.bisect_left(self._pts, frame.pts)
+                    known = passed < len(self._pts) and self._pts[passed] == frame.pts
+                    if known and passed not in self._cache:
+                        self._store(passed, frame.to_ndarray(format="rgb24"))
                     continue
                 if frame.pts > target:
                     break

@@ -1,0 +1,89 @@
+"""Running the propagation engine into an annotation model, as the CLI and eval-sim do.
+
+The GUI runs the generator on a worker thread and applies steps with the
+same ``apply_step``; here the consumer is the calling thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from annotator.core.model import AnnotationModel, Edit, ObjectInfo, Provenance
+from annotator.export.palette import davis_palette
+from annotator.propagation import (
+    PropagationPlan,
+    PropagationStep,
+    masks_to_write,
+    propagate,
+    result_mask,
+)
+from annotator.tracking.base import Tracker, validate_box
+from annotator.video.frame_source import FrameSource
+
+
+def object_color(object_id: int) -> tuple[int, int, int]:
+    """An object's default colour: its DAVIS palette entry, as in the exported PNGs."""
+    r, g, b = davis_palette()[object_id % 256]
+    return int(r), int(g), int(b)
+
+
+def add_box_objects(
+    model: AnnotationModel,
+    tracker: Tracker,
+    frame: np.ndarray,
+    frame_index: int,
+    boxes: Sequence[tuple[float, float, float, float]],
+    names: Sequence[str] | None = None,
+) -> list[int]:
+    """Create one object per xywh box, with an ``init`` mask on ``frame_index``; one undo step.
+
+    The init mask is the tracker's mask for the box on that frame, and its
+    rotated box is the box itself, so propagation starts from what was drawn.
+    """
+    checked = [validate_box(b, frame.shape) for b in boxes]
+    states = [tracker.init(frame, box=b) for b in checked]
+    results = tracker.describe_init(frame, states)
+    first = model.next_object_id()
+    ids = list(range(first, first + len(checked)))
+    changes = []
+    for i, (object_id, result) in enumerate(zip(ids, results, strict=True)):
+        name = names[i] if names else f"object {object_id}"
+        changes += model.add_object(
+            ObjectInfo(object_id, name, color=object_color(object_id))
+        ).changes
+        mask = result_mask(result, Provenance.INIT, None)
+        changes += model.set_masks("init", [(object_id, frame_index, mask)]).changes
+    model.apply(Edit(f"add {len(ids)} object(s)", tuple(changes)))
+    return ids
+
+
+def apply_step(model: AnnotationModel, plan: PropagationPlan, step: PropagationStep) -> None:
+    """Write one step's masks into the model (blending, never over locked frames)."""
+    model.apply(model.set_masks("propagate", masks_to_write(model, plan, step)))
+
+
+def run_propagation(
+    model: AnnotationModel,
+    source: FrameSource,
+    tracker: Tracker,
+    plan: PropagationPlan,
+    cancel: threading.Event | None = None,
+    on_step: Callable[[PropagationStep], None] | None = None,
+    stop_below: float | None = None,
+) -> int:
+    """Run ``plan`` to the end, applying each frame as it comes; returns frames done.
+
+    The whole run is one undo step, but each frame is applied (and, with a
+    store, committed) on arrival, so an interruption keeps every frame done.
+    """
+    done = 0
+    with model.group(f"propagate {plan.direction} from frame {plan.start}"):
+        for step in propagate(plan, source, tracker, cancel, stop_below):
+            apply_step(model, plan, step)
+            done += 1
+            if on_step is not None:
+                on_step(step)
+    return done

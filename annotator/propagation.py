@@ -1,0 +1,320 @@
+"""The propagation engine: carry objects' masks over frames, forward or backward.
+
+The engine reads a project only once, to build a ``PropagationPlan`` (on the
+thread that owns the model), and never writes to it. ``propagate(plan, ...)``
+is a generator, safe to run on a worker thread, that yields one
+``PropagationStep`` per frame with the results of every object still running,
+from one batched ``Tracker.track`` call. The consumer turns a step into masks
+with ``masks_to_write`` and applies them through the model, so every change
+passes through the undo history and the store.
+
+Rules:
+
+- Each object starts from its mask on the start frame (any provenance; a box
+  init has a mask too). Objects without one, or marked absent there, are skipped.
+- An object stops before its next locked keyframe (``user`` or ``init``) in the
+  direction of travel, at the end of the video, or, with ``stop_below``, after
+  its score has stayed under that threshold for ``patience`` frames. The others
+  carry on. A cancel flag is checked between frames.
+- Propagation never overwrites a locked frame.
+
+Blending. A mask remembers the frame its run started from (``origin``). When a
+run reaches a frame whose mask came from a run on the other side of it (a
+forward run from keyframe A and a backward run from keyframe B both cover the
+frame), the saved mask is ``blend_masks`` of the two, marked ``blended``:
+each mask's signed distance field is weighted by ``score / distance to its
+origin`` and the blend is where the weighted sum is positive. So the nearer,
+more confident run dominates, and between two disagreeing runs the boundary
+moves smoothly from one to the other instead of jumping. Its score is the
+weighted mean score, capped by the IoU of the two masks, so frames where the
+two runs disagree show up as doubtful. A run from the same side as the saved
+mask's origin replaces it (it starts from a nearer or a newer keyframe).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from annotator.core import rle
+from annotator.core.model import AnnotationModel, FrameMask, Provenance
+from annotator.errors import AnnotatorError
+from annotator.tracking.base import Tracker, TrackResult, polygon_box
+from annotator.video.frame_source import FrameSource
+
+log = logging.getLogger(__name__)
+
+
+class Direction(enum.StrEnum):
+    FORWARD = "forward"
+    BACKWARD = "backward"
+
+    @property
+    def step(self) -> int:
+        return 1 if self is Direction.FORWARD else -1
+
+
+@dataclass(frozen=True)
+class ObjectRun:
+    """One object's part of a plan: start from ``start_mask``, write frames up to ``last``.
+
+    start_box: xywh, set when the start frame is an ``init`` frame made from a
+    box; the tracker then starts from the box the user drew, not the mask's bbox.
+    """
+
+    object_id: int
+    start_mask: rle.RLE
+    last: int
+    start_box: tuple[float, float, float, float] | None = None
+
+
+@dataclass(frozen=True)
+class PropagationPlan:
+    """What a run will do, read from the model before it starts.
+
+    start: the frame the run starts from (its masks are inputs, never written).
+    runs: the objects that move, each with the last frame (inclusive) it may write.
+    skipped: object id -> why it does not move.
+    """
+
+    start: int
+    direction: Direction
+    runs: tuple[ObjectRun, ...]
+    skipped: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def frames(self) -> int:
+        """The most frames any object can cover."""
+        return max((abs(r.last - self.start) for r in self.runs), default=0)
+
+    @classmethod
+    def from_model(
+        cls,
+        model: AnnotationModel,
+        start: int,
+        direction: Direction | str,
+        objects: Iterable[int] | None = None,
+    ) -> PropagationPlan:
+        """Plan a run of ``objects`` (default: all) from frame ``start``."""
+        direction = Direction(direction)
+        if not 0 <= start < model.frame_count:
+            raise AnnotatorError(
+                f"frame {start} is outside the video's frames 0..{model.frame_count - 1}"
+            )
+        wanted = sorted(model.objects) if objects is None else list(objects)
+        unknown = [i for i in wanted if i not in model.objects]
+        if unknown:
+            raise AnnotatorError(
+                f"no object with id {', '.join(map(str, unknown))}; "
+                f"the project has {', '.join(map(str, sorted(model.objects))) or 'none'}"
+            )
+        end = model.frame_count - 1 if direction is Direction.FORWARD else 0
+        runs, skipped = [], {}
+        for object_id in wanted:
+            mask = model.mask(object_id, start)
+            if mask is None:
+                skipped[object_id] = f"has no mask on frame {start}"
+                continue
+            if mask.absent or mask.rle is None or rle.area(mask.rle) == 0:
+                skipped[object_id] = f"is absent on frame {start}"
+                continue
+            if start == end:
+                skipped[object_id] = "is at the end of the video"
+                continue
+            last = end
+            ahead = [k for k in model.keyframes(object_id) if (k - start) * direction.step > 0]
+            if ahead:
+                nearest = min(ahead, key=lambda k: abs(k - start))
+                last = nearest - direction.step
+            if last == start:
+                skipped[object_id] = f"the next frame is a keyframe ({start + direction.step})"
+                continue
+            box = None
+            if mask.provenance is Provenance.INIT and mask.polygon:
+                box = polygon_box(mask.polygon)
+            runs.append(ObjectRun(object_id, mask.rle, last, box))
+        return cls(start, direction, tuple(runs), skipped)
+
+
+@dataclass(frozen=True)
+class PropagationStep:
+    """One frame of a run: every running object's result, and who stopped after it."""
+
+    frame: int
+    results: dict[int, TrackResult]
+    finished: tuple[int, ...] = ()
+
+
+def propagate(
+    plan: PropagationPlan,
+    source: FrameSource,
+    tracker: Tracker,
+    cancel: threading.Event | None = None,
+    stop_below: float | None = None,
+    patience: int = 3,
+) -> Iterator[PropagationStep]:
+    """Yield a ``PropagationStep`` per frame until every object has stopped.
+
+    One ``tracker.track`` call per frame covers all running objects. ``cancel``
+    is checked before each frame. With ``stop_below``, an object stops after
+    ``patience`` frames in a row scoring under it (those frames are yielded).
+    """
+    if not plan.runs:
+        return
+    if len(source) <= max(plan.start, *(r.last for r in plan.runs)):
+        raise AnnotatorError(f"the video has {len(source)} frames, fewer than the plan needs")
+    first = source[plan.start]
+    states = {
+        r.object_id: (
+            tracker.init(first, box=r.start_box)
+            if r.start_box is not None
+            else tracker.init(first, mask=rle.decode(r.start_mask))
+        )
+        for r in plan.runs
+    }
+    last = {r.object_id: r.last for r in plan.runs}
+    low = dict.fromkeys(last, 0)
+    step = plan.direction.step
+    frame_index = plan.start
+    while states:
+        if cancel is not None and cancel.is_set():
+            log.info("propagation cancelled before frame %d", frame_index + step)
+            return
+        frame_index += step
+        ids = list(states)
+        results = tracker.track(source[frame_index], [states[i] for i in ids])
+        finished = []
+        for object_id, result in zip(ids, results, strict=True):
+            states[object_id] = result.state
+            low[object_id] = low[object_id] + 1 if _is_low(result, stop_below) else 0
+            if frame_index == last[object_id] or low[object_id] >= patience:
+                finished.append(object_id)
+        for object_id in finished:
+            del states[object_id]
+            if low[object_id] >= patience:
+                log.info("object %d stopped at frame %d: low score", object_id, frame_index)
+        yield PropagationStep(frame_index, dict(zip(ids, results, strict=True)), tuple(finished))
+
+
+def _is_low(result: TrackResult, threshold: float | None) -> bool:
+    return threshold is not None and result.score < threshold
+
+
+def masks_to_write(
+    model: AnnotationModel, plan: PropagationPlan, step: PropagationStep
+) -> list[tuple[int, int, FrameMask]]:
+    """(object, frame, mask) cells for one step, after the blending rules; locked frames kept."""
+    out = []
+    for object_id, result in step.results.items():
+        existing = model.mask(object_id, step.frame)
+        if existing is not None and existing.locked:
+            continue
+        mask = result_mask(result, Provenance.PROPAGATED, plan.start)
+        if _from_other_side(existing, step.frame, plan.start):
+            assert existing is not None and existing.rle is not None
+            mask = _blend_cells(step.frame, mask, result.mask, existing)
+        out.append((object_id, step.frame, mask))
+    return out
+
+
+def result_mask(result: TrackResult, provenance: Provenance, origin: int | None) -> FrameMask:
+    """A tracker result as a stored mask: RLE, score, rotated box and the run's origin."""
+    return FrameMask(
+        provenance,
+        rle.encode(result.mask),
+        float(result.score),
+        tuple(float(v) for v in np.asarray(result.polygon).reshape(-1)),
+        origin,
+    )
+
+
+def _from_other_side(existing: FrameMask | None, frame: int, origin: int) -> bool:
+    if existing is None or existing.rle is None or existing.origin is None:
+        return False
+    return (existing.origin - frame) * (origin - frame) < 0
+
+
+def _blend_cells(frame: int, new: FrameMask, new_mask: np.ndarray, old: FrameMask) -> FrameMask:
+    assert old.rle is not None and new.origin is not None and old.origin is not None
+    old_mask = rle.decode(old.rle)
+    new_score = new.score if new.score is not None else 1.0
+    old_score = old.score if old.score is not None else 1.0
+    new_w = max(new_score, 1e-3) / abs(frame - new.origin)
+    old_w = max(old_score, 1e-3) / abs(frame - old.origin)
+    blended = blend_masks([new_mask, old_mask], [new_w, old_w])
+    score = (new_w * new_score + old_w * old_score) / (new_w + old_w)
+    nearer = new if new_w >= old_w else old
+    return FrameMask(
+        Provenance.BLENDED,
+        rle.encode(blended),
+        min(score, mask_iou(new_mask, old_mask)),
+        nearer.polygon,
+        new.origin,
+    )
+
+
+def signed_distance(mask: np.ndarray) -> np.ndarray:
+    """(H, W) float32: distance to the boundary, positive inside ``mask``, negative outside."""
+    binary = (mask > 0).astype(np.uint8)
+    inside = cv2.distanceTransform(binary, cv2.DIST_L2, 3)
+    outside = cv2.distanceTransform(1 - binary, cv2.DIST_L2, 3)
+    return inside - outside
+
+
+def blend_masks(masks: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+    """Blend binary (H, W) masks into one: a weighted morph of their positions and shapes.
+
+    Each mask is moved so that its centroid sits on the weighted mean centroid;
+    the result is where the weighted sum of the moved masks' signed distance
+    fields is positive. Aligning first matters: two copies of an object that
+    do not overlap would otherwise blend to nothing. If any mask is empty, the
+    mask with the largest weight is returned.
+    """
+    if any(not m.any() for m in masks):
+        return (masks[int(np.argmax(weights))] > 0).astype(np.uint8)
+    w = np.asarray(weights, dtype=np.float64)
+    w = w / w.sum() if w.sum() > 0 else np.full(len(masks), 1.0 / len(masks))
+    centroids = [np.argwhere(m > 0).mean(axis=0) for m in masks]
+    target = np.sum([wi * c for wi, c in zip(w, centroids, strict=True)], axis=0)
+    moved = [
+        shift_mask(m, *np.round(target - c).astype(int))
+        for m, c in zip(masks, centroids, strict=True)
+    ]
+    union = np.logical_or.reduce(moved)
+    if not union.any():
+        return (masks[int(np.argmax(w))] > 0).astype(np.uint8)
+    # Outside the union's bounding box every field is negative: compute only inside it.
+    ys, xs = np.nonzero(union)
+    h, wd = union.shape
+    y0, y1 = max(ys.min() - 1, 0), min(ys.max() + 2, h)
+    x0, x1 = max(xs.min() - 1, 0), min(xs.max() + 2, wd)
+    total = np.zeros((y1 - y0, x1 - x0), np.float32)
+    for m, weight in zip(moved, w, strict=True):
+        total += float(weight) * signed_distance(m[y0:y1, x0:x1])
+    out = np.zeros((h, wd), np.uint8)
+    out[y0:y1, x0:x1] = total > 0
+    return out
+
+
+def shift_mask(mask: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """(H, W) mask moved by (dy, dx) pixels; what leaves the frame is dropped."""
+    h, w = mask.shape
+    out = np.zeros((h, w), np.uint8)
+    if abs(dy) >= h or abs(dx) >= w:
+        return out
+    src = mask[max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)]
+    out[max(dy, 0) : h - max(-dy, 0), max(dx, 0) : w - max(-dx, 0)] = src > 0
+    return out
+
+
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """IoU of two binary masks; 1.0 when both are empty."""
+    a, b = a > 0, b > 0
+    union = np.count_nonzero(a | b)
+    return 1.0 if union == 0 else np.count_nonzero(a & b) / union

@@ -1,0 +1,209 @@
+"""The propagation engine: batching, stopping at keyframes, cancelling, blending, undo."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from annotator.commands.propagate import run_propagation
+from annotator.core import rle
+from annotator.core.model import AnnotationModel, FrameMask, ObjectInfo, Provenance
+from annotator.propagation import (
+    Direction,
+    PropagationPlan,
+    blend_masks,
+    mask_iou,
+    masks_to_write,
+    propagate,
+)
+from annotator.tracking.base import TrackResult, box_from_init, box_polygon
+
+H, W = 40, 120
+
+
+@dataclass(frozen=True)
+class ShiftState:
+    mask: np.ndarray
+
+
+class ShiftTracker:
+    """A stand-in backend: each call shifts every mask by ``dx`` px; records each call's batch."""
+
+    name = "shift"
+    device_label = "CPU"
+
+    def __init__(self, dx: int = 1, scores: dict[int, float] | None = None) -> None:
+        self.dx = dx
+        self.calls: list[int] = []
+        self.scores = scores or {}
+
+    def init(self, frame, box=None, mask=None):  # type: ignore[no-untyped-def]
+        box_from_init(frame, box, mask)
+        if mask is None:
+            x, y, w, h = (int(v) for v in box)
+            mask = np.zeros(frame.shape[:2], np.uint8)
+            mask[y : y + h, x : x + w] = 1
+        return ShiftState(mask.astype(np.uint8))
+
+    def track(self, frame, states):  # type: ignore[no-untyped-def]
+        self.calls.append(len(states))
+        out = []
+        for st in states:
+            moved = np.roll(st.mask, self.dx, axis=1)
+            score = self.scores.get(int(frame[0, 0, 0]), 0.9)
+            bbox = rle.bbox(rle.encode(moved))
+            out.append(
+                TrackResult(
+                    moved, box_polygon(bbox), bbox, (0, 0), (1, 1), score, ShiftState(moved)
+                )
+            )
+        return out
+
+    def describe_init(self, frame, states):  # type: ignore[no-untyped-def]
+        return self.track(frame, states)
+
+
+class IndexedFrames:
+    """Frames whose first pixel holds their index, so the fake tracker knows where it is."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        frame = np.zeros((H, W, 3), np.uint8)
+        frame[0, 0, 0] = i
+        return frame
+
+
+def square(x: int, size: int = 10) -> np.ndarray:
+    m = np.zeros((H, W), np.uint8)
+    m[10 : 10 + size, x : x + size] = 1
+    return m
+
+
+def user(x: int) -> FrameMask:
+    return FrameMask(Provenance.USER, rle.encode(square(x)))
+
+
+def model_with(keyframes: dict[int, list[int]], n: int = 30) -> AnnotationModel:
+    model = AnnotationModel(n)
+    for obj, frames in keyframes.items():
+        model.apply(model.add_object(ObjectInfo(obj, f"o{obj}")))
+        model.apply(model.set_masks("draw", [(obj, f, user(f + 2 * obj)) for f in frames]))
+    return model
+
+
+def test_stops_at_locked_keyframes_in_both_directions_with_several_objects() -> None:
+    model = model_with({1: [5, 15], 2: [5, 20], 3: [12]})
+    tracker = ShiftTracker()
+    plan = PropagationPlan.from_model(model, 5, Direction.FORWARD)
+    assert plan.skipped == {3: "has no mask on frame 5"}
+    steps = list(propagate(plan, IndexedFrames(30), tracker))
+    assert [s.frame for s in steps] == list(range(6, 20))
+    assert [sorted(s.results) for s in steps[:9]] == [[1, 2]] * 9  # frames 6..14
+    assert all(sorted(s.results) == [2] for s in steps[9:])  # frames 15..19
+    assert steps[8].finished == (1,) and steps[-1].finished == (2,)
+    assert tracker.calls == [2] * 9 + [1] * 5  # one batched call per frame
+
+    back = PropagationPlan.from_model(model, 15, "backward", [1])
+    steps = list(propagate(back, IndexedFrames(30), ShiftTracker(dx=-1)))
+    assert [s.frame for s in steps] == list(range(14, 5, -1))
+    to_start = PropagationPlan.from_model(model, 12, "backward", [3])
+    assert [s.frame for s in propagate(to_start, IndexedFrames(30), ShiftTracker())] == list(
+        range(11, -1, -1)
+    )
+
+
+def test_nothing_to_do_next_to_a_keyframe_or_at_the_end() -> None:
+    model = model_with({1: [5, 6], 2: [29]})
+    plan = PropagationPlan.from_model(model, 5, "forward")
+    assert plan.runs == () and "keyframe" in plan.skipped[1]
+    assert "end of the video" in PropagationPlan.from_model(model, 29, "forward", [2]).skipped[2]
+    with pytest.raises(Exception, match="no object with id 7"):
+        PropagationPlan.from_model(model, 5, "forward", [7])
+
+
+def test_cancel_is_checked_between_frames_and_low_scores_stop_an_object() -> None:
+    model = model_with({1: [0], 2: [0]})
+    cancel = threading.Event()
+    seen = []
+    for step in propagate(
+        PropagationPlan.from_model(model, 0, "forward"), IndexedFrames(30), ShiftTracker(), cancel
+    ):
+        seen.append(step.frame)
+        if step.frame == 4:
+            cancel.set()
+    assert seen == [1, 2, 3, 4]
+    low = ShiftTracker(scores={f: 0.1 for f in range(10, 30)})
+    steps = list(
+        propagate(
+            PropagationPlan.from_model(model, 0, "forward"),
+            IndexedFrames(30),
+            low,
+            stop_below=0.5,
+            patience=3,
+        )
+    )
+    assert steps[-1].frame == 12 and steps[-1].finished == (1, 2)
+
+
+def test_a_run_is_one_undo_step_and_never_touches_user_frames() -> None:
+    model = model_with({1: [0, 10]})
+    done = run_propagation(
+        model, IndexedFrames(30), ShiftTracker(), PropagationPlan.from_model(model, 0, "forward")
+    )
+    assert done == 9
+    assert model.provenance_counts(1)["propagated"] == 9
+    assert model.mask(1, 10) == user(12)
+    # masks_to_write keeps a user frame even if a step reaches it
+    plan = PropagationPlan.from_model(model, 0, "forward")
+    fake = next(propagate(plan, IndexedFrames(30), ShiftTracker()))
+    model.apply(model.set_masks("draw", [(1, 1, user(40))]))
+    assert masks_to_write(model, plan, fake) == []
+    model.undo()
+    assert model.undo().label == "propagate forward from frame 0"
+    assert sorted(model.frames_of(1)) == [0, 10]
+    assert model.redo() is not None and len(model.frames_of(1)) == 11
+
+
+def test_forward_and_backward_runs_blend_by_distance() -> None:
+    # object 1 really moves 1 px per frame; keyframes 0 (x=2) and 10 (x=12)
+    model = model_with({1: [0, 10]})
+    frames = IndexedFrames(30)
+    run_propagation(
+        model, frames, ShiftTracker(dx=2), PropagationPlan.from_model(model, 0, "forward")
+    )
+    forward_2 = rle.decode(model.mask(1, 2).rle)
+    run_propagation(
+        model, frames, ShiftTracker(dx=0), PropagationPlan.from_model(model, 10, "backward")
+    )
+    counts = model.provenance_counts(1)
+    assert counts["blended"] == 9 and counts["propagated"] == 0
+    m2 = model.mask(1, 2)
+    assert m2.provenance is Provenance.BLENDED and m2.origin == 10
+    # forward says x=6 at frame 2 (drifting 2 px/frame), backward says x=12; weights 1/2 and 1/8
+    blended = rle.decode(m2.rle)
+    assert np.array_equal(forward_2, square(6))
+    cols = np.nonzero(blended.any(axis=0))[0]
+    assert 6 <= cols[0] <= 8 and cols[-1] - cols[0] in (9, 10, 11)
+    # the two runs disagree, so the frame is doubtful
+    assert m2.score <= mask_iou(square(6), square(12)) + 1e-6
+    # the middle frame is halfway
+    mid = rle.decode(model.mask(1, 5).rle)
+    assert abs(np.nonzero(mid.any(axis=0))[0][0] - (12 + 12) / 2 + 1.5) <= 2  # between 10 and 12
+
+
+def test_blend_masks_interpolates_shapes() -> None:
+    a, b = square(10), square(30)
+    assert np.array_equal(blend_masks([a, b], [1.0, 0.0]), a)
+    half = blend_masks([a, b], [1.0, 1.0])
+    cols = np.nonzero(half.any(axis=0))[0]
+    assert abs(cols[0] - 20) <= 1 and abs(len(cols) - 10) <= 2
+    empty = np.zeros_like(a)
+    assert np.array_equal(blend_masks([empty, b], [1.0, 2.0]), b)
