@@ -1,4 +1,4 @@
-"""Headless command line: ``track``, ``propagate``, ``info``, ``weights``, ``bench``.
+"""Headless command line: track, propagate, info, eval, eval-sim, weights, bench.
 
 Every user error becomes one readable line on stderr and a non-zero exit
 status, never a traceback. Ctrl-C exits with status 130 after the command has
@@ -51,7 +51,12 @@ def parse_ids(text: str) -> list[int]:
 def _add_tracker_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", type=Path, help="SiamMask checkpoint (.pth)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--tracker", default="auto", choices=["auto", "siammask"])
+    p.add_argument(
+        "--tracker",
+        default="auto",
+        choices=["auto", "siammask", "flow"],
+        help="auto: SiamMask when its weights are found, else the optical-flow tracker",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,6 +93,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = sub.add_parser("info", help="print a project's summary as JSON")
     info.add_argument("project", type=Path)
+
+    ev = sub.add_parser("eval", help="DAVIS J and F between two annotation folders")
+    ev.add_argument("pred", type=Path, help="predicted annotations (DAVIS layout)")
+    ev.add_argument("gt", type=Path, help="ground-truth annotations (DAVIS layout)")
+    ev.add_argument("--json", type=Path, help="also write the JSON report here")
+
+    sim = sub.add_parser("eval-sim", help="simulate an annotator on DAVIS sequences")
+    sim.add_argument("root", type=Path, help="DAVIS root: JPEGImages/480p, Annotations/480p")
+    sim.add_argument("--seq", type=lambda t: [x for x in t.split(",") if x], help="a,b")
+    sim.add_argument("--frames", type=Path, help="frames folder for a single --seq")
+    sim.add_argument("--keyframe-every", type=int, help="a user keyframe every N frames")
+    sim.add_argument("--json", action="store_true", help="print only the JSON report")
+    _add_tracker_options(sim)
 
     weights = sub.add_parser("weights", help="list or download SiamMask checkpoints")
     wsub = weights.add_subparsers(dest="weights_command", required=True)
@@ -188,6 +206,43 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    import json
+
+    from annotator.commands.evaluate import evaluate_folders, format_table
+
+    report = evaluate_folders(args.pred, args.gt)
+    sys.stderr.write(format_table(report) + "\n")
+    text = json.dumps(report, indent=2)
+    sys.stdout.write(text + "\n")
+    if args.json:
+        args.json.write_text(text)
+    return 0
+
+
+def _cmd_eval_sim(args: argparse.Namespace) -> int:
+    import json
+
+    from tqdm import tqdm
+
+    from annotator.commands.eval_sim import eval_sim, find_sequences
+    from annotator.tracking.factory import create_tracker
+
+    sequences = find_sequences(args.root, args.seq, args.frames)
+    tracker = create_tracker(args.tracker, args.weights, args.device)
+    _say_tracker(tracker)
+    with tqdm(unit="frame", desc="propagating", file=sys.stderr) as bar:
+        report = eval_sim(sequences, tracker, args.keyframe_every, on_frame=lambda: bar.update(1))
+    if not args.json:
+        lines = [f"{'sequence':<24}{'frames':>8}{'J':>8}{'F':>8}{'J&F':>8}"]
+        for name, r in report["sequences"].items():
+            lines.append(f"{name:<24}{r['frames']:>8}{r['J']:>8.3f}{r['F']:>8.3f}{r['JF']:>8.3f}")
+        lines.append(f"{'mean':<32}{report['J']:>8.3f}{report['F']:>8.3f}{report['JF']:>8.3f}")
+        sys.stderr.write("\n".join(lines) + "\n")
+    sys.stdout.write(json.dumps(report) + "\n")
+    return 0
+
+
 def _cmd_weights(args: argparse.Namespace) -> int:
     from annotator.tracking import weights as w
 
@@ -235,6 +290,8 @@ COMMANDS = {
     "track": _cmd_track,
     "propagate": _cmd_propagate,
     "info": _cmd_info,
+    "eval": _cmd_eval,
+    "eval-sim": _cmd_eval_sim,
     "weights": _cmd_weights,
     "bench": _cmd_bench,
 }

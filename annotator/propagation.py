@@ -245,8 +245,8 @@ def _blend_cells(frame: int, new: FrameMask, new_mask: np.ndarray, old: FrameMas
     old_mask = rle.decode(old.rle)
     new_score = new.score if new.score is not None else 1.0
     old_score = old.score if old.score is not None else 1.0
-    new_w = max(new_score, 1e-3) / abs(frame - new.origin)
-    old_w = max(old_score, 1e-3) / abs(frame - old.origin)
+    new_w = max(new_score, 1e-3) / abs(frame - new.origin) ** 2
+    old_w = max(old_score, 1e-3) / abs(frame - old.origin) ** 2
     blended = blend_masks([new_mask, old_mask], [new_w, old_w])
     score = (new_w * new_score + old_w * old_score) / (new_w + old_w)
     nearer = new if new_w >= old_w else old

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 
 from annotator.core.atomic import write_atomic
+from annotator.errors import AnnotatorError
 
 
 def davis_palette() -> np.ndarray:
@@ -47,3 +48,33 @@ def write_index_png(path: Path, labels: np.ndarray, palette: np.ndarray | None =
     image = Image.fromarray(labels, mode="P")
     image.putpalette((palette if palette is not None else davis_palette()).flatten().tolist())
     write_atomic(path, lambda tmp: image.save(tmp, format="PNG"))
+
+
+class LabelImageError(AnnotatorError):
+    """A PNG that cannot be read as an annotation."""
+
+
+def read_label_png(path: Path, strict: bool = False) -> np.ndarray:
+    """An annotation PNG as an (H, W) uint8 label image (0 background, k object k).
+
+    Palette ('P') PNGs give their indices (DAVIS-2017, YouTube-VOS). Grey
+    ('L' or '1') PNGs holding only 0 and 255, as in DAVIS-2016, give object 1
+    where 255. With ``strict`` only palette PNGs are accepted (import).
+    """
+    try:
+        with Image.open(path) as image:
+            image.load()
+            mode = image.mode
+            labels = np.array(image)
+    except (OSError, ValueError) as exc:
+        raise LabelImageError(f"{path}: cannot read the PNG: {exc}") from exc
+    if mode == "P":
+        return labels.astype(np.uint8)
+    if not strict and mode in ("L", "1"):
+        values = np.unique(labels)
+        if set(values.tolist()) <= {0, 1, 255}:
+            return (labels > 0).astype(np.uint8)
+    raise LabelImageError(
+        f"{path} is a {mode} image, not a palette ('P') PNG with object indices"
+        + ("" if strict else " or a 0/255 grey mask")
+    )

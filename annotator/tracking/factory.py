@@ -6,14 +6,16 @@ import logging
 from pathlib import Path
 
 from annotator.errors import AnnotatorError, WeightsError
+from annotator.tracking.base import Tracker
 from annotator.tracking.config import SiamMaskConfig
 from annotator.tracking.device import device_label, resolve_device
+from annotator.tracking.flow import FlowTracker
 from annotator.tracking.siammask import SiamMaskTracker
 from annotator.tracking.weights import find_weights, load_network, missing_weights_message
 
 log = logging.getLogger(__name__)
 
-TRACKER_CHOICES = ("auto", "siammask")
+TRACKER_CHOICES = ("auto", "siammask", "flow")
 
 
 def create_tracker(
@@ -21,17 +23,24 @@ def create_tracker(
     weights: str | Path | None = None,
     device: str = "auto",
     config: SiamMaskConfig | None = None,
-) -> SiamMaskTracker:
-    """Build the tracker named by ``kind``.
+) -> Tracker:
+    """Build the tracker named by ``kind``: 'siammask', 'flow', or 'auto'.
 
-    Raises ``WeightsError`` saying where it looked and what to do when weights are missing.
+    'auto' is SiamMask when its weights are found and the flow backend
+    otherwise; 'siammask' without weights raises ``WeightsError`` saying where
+    it looked and what to do.
     """
     if kind not in TRACKER_CHOICES:
         raise AnnotatorError(
             f"unknown tracker {kind!r}; choose one of {', '.join(TRACKER_CHOICES)}"
         )
+    if kind == "flow":
+        return FlowTracker()
     path = find_weights(weights)
     if path is None:
+        if kind == "auto" and weights is None:
+            log.info("no SiamMask weights found; using the optical-flow tracker")
+            return FlowTracker()
         raise WeightsError(missing_weights_message())
     dev = resolve_device(device)
     tracker = SiamMaskTracker(load_network(path), config, dev)
