@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from annotator.tracking.device import device_label, resolve_device
+from annotator.tracking.flow import FlowConfig, FlowTracker
 from annotator.tracking.network import SiamMaskNet
 from annotator.tracking.siammask import SiamMaskTracker
 from annotator.tracking.weights import load_network
@@ -104,7 +105,85 @@ def bench_tracker(
     return report
 
 
+def _disc_masks(width: int, height: int, count: int) -> list[np.ndarray]:
+    """``count`` disc masks (H, W) uint8 spread over the frame, about 1/30 of it each."""
+    yy, xx = np.mgrid[0:height, 0:width]
+    r = 0.1 * height
+    return [
+        (((xx - width * (k + 1) / (count + 1)) ** 2 + (yy - height / 2) ** 2) <= r * r).astype(
+            np.uint8
+        )
+        for k in range(count)
+    ]
+
+
+def _flow_case(config: FlowConfig, clip: list[np.ndarray], n_obj: int, frames: int) -> float:
+    tracker = FlowTracker(config)
+    h, w = clip[0].shape[:2]
+    states = [tracker.init(clip[0], mask=m) for m in _disc_masks(w, h, n_obj)]
+
+    def step(i: int) -> None:
+        nonlocal states
+        states = [r.state for r in tracker.track(clip[1 + i], states)]
+
+    return 1.0 / _time_per_frame(step, frames)
+
+
+def _flow_pair_case(config: FlowConfig, clip: list[np.ndarray], frames: int) -> float:
+    """The baseline: the two DIS flows per frame alone, without any mask work."""
+    tracker = FlowTracker(config)
+    grays = [tracker.gray(f) for f in clip]
+
+    def step(i: int) -> None:
+        tracker.flow_pair(grays[i], grays[i + 1])
+
+    return 1.0 / _time_per_frame(step, frames)
+
+
+def bench_flow(frames: int = 20) -> dict[str, object]:
+    """Flow backend frames per second at 480p and 1080p, 1 and 5 objects, per DIS preset.
+
+    The baseline in each row is the bare optical flow (two DIS calls per
+    frame), so ``mask_overhead`` shows what the per-object work costs.
+    """
+    import cv2
+
+    from annotator.video.synthetic import render_frames
+
+    report: dict[str, object] = {
+        "benchmark": "flow",
+        "frames_timed": frames,
+        "opencv": cv2.__version__,
+        "opencv_threads": cv2.getNumThreads(),
+        "machine": platform.processor() or platform.machine(),
+        "results": {},
+    }
+    for label, (width, height) in (("480p", (854, 480)), ("1080p", (1920, 1080))):
+        clip, _ = render_frames(frames + 3, width, height)
+        for preset in ("medium", "fast", "ultrafast"):
+            config = FlowConfig(preset=preset)
+            bare = _flow_pair_case(config, clip, frames)
+            one = _flow_case(config, clip, 1, frames)
+            five = _flow_case(config, clip, 5, frames)
+            report["results"][f"{label}_{preset}"] = {  # type: ignore[index]
+                "frame_size": [width, height],
+                "preset": preset,
+                "fps_flow_only": round(bare, 2),
+                "fps_1_object": round(one, 2),
+                "fps_5_objects": round(five, 2),
+                "one_object_vs_flow_only": round(one / bare, 3),
+                "five_objects_vs_one": round(five / one, 3),
+            }
+    return report
+
+
 def bench_video(frames: int = 2000) -> dict[str, object]:
     from annotator.video.bench import bench_seek
 
     return bench_seek(frames)
+
+
+def bench_store(frames: int = 10_000, objects: int = 10) -> dict[str, object]:
+    from annotator.store.bench import bench_store as run
+
+    return run(frames, objects)

@@ -114,13 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("name", nargs="?", default=None, help="checkpoint name (default: DAVIS)")
 
     bench = sub.add_parser("bench", help="measure speed; prints a JSON report")
-    bench.add_argument("what", choices=["tracker", "video"])
+    bench.add_argument("what", choices=["tracker", "flow", "video", "store"])
     bench.add_argument("--frames", type=int, default=20, help="frames timed per case")
     bench.add_argument("--json", type=Path, help="also write the report here")
     bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     bench.add_argument("--weights", type=Path, help="time this checkpoint (default: random)")
     bench.add_argument(
         "--video-frames", type=int, default=2000, help="length of the seek test clip"
+    )
+    bench.add_argument(
+        "--store-frames", type=int, default=10_000, help="frames of the store test project"
+    )
+    bench.add_argument(
+        "--store-objects", type=int, default=10, help="objects of the store test project"
     )
     return parser
 
@@ -273,12 +279,16 @@ def _cmd_weights(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     import json
 
-    from annotator.bench import bench_tracker, bench_video
+    from annotator import bench
 
     if args.what == "tracker":
-        report = bench_tracker(args.frames, args.device, args.weights)
+        report = bench.bench_tracker(args.frames, args.device, args.weights)
+    elif args.what == "flow":
+        report = bench.bench_flow(args.frames)
+    elif args.what == "store":
+        report = bench.bench_store(args.store_frames, args.store_objects)
     else:
-        report = bench_video(args.video_frames)
+        report = bench.bench_video(args.video_frames)
     text = json.dumps(report, indent=2)
     sys.stdout.write(text + "\n")
     if args.json:

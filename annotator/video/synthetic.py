@@ -10,6 +10,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from PIL import Image
 
 
 def render_frames(
@@ -24,8 +25,10 @@ def render_frames(
     base = (40 + 30 * np.sin(xx / 23.0)[..., None] + 25 * np.cos(yy / 17.0)[..., None]).astype(
         np.float32
     )
-    background = np.clip(base + rng.normal(0, 12, (height, width, 3)), 0, 255).astype(np.uint8)
-    stripes = ((xx // 6 + yy // 6) % 2).astype(bool)
+    # Blotches rather than per-pixel noise: real backgrounds have texture at some scale.
+    grain = _blotches(rng, height, width, 9)[..., None] * np.array([22.0, 18.0, 12.0])
+    background = np.clip(base + grain, 0, 255).astype(np.uint8)
+    texture = _blotches(rng, height, width, 6)
     frames, masks = [], []
     for i in range(n):
         t = i / max(n - 1, 1)
@@ -39,13 +42,27 @@ def render_frames(
         )
         square = np.zeros((height, width), bool)
         square[sy : sy + s, sx : sx + s] = True
-        frame[disc & stripes] = (230, 80, 40)
-        frame[disc & ~stripes] = (250, 190, 60)
-        frame[square & stripes] = (40, 120, 230)
-        frame[square & ~stripes] = (60, 220, 200)
+        # Each texture moves with its object, as on a real object, so flow can see the motion.
+        disc_texture = np.roll(texture, (0, int(np.rint(cx - 80))), axis=(0, 1))
+        square_texture = np.roll(texture, (sy - 60, 0), axis=(0, 1))
+        frame[disc & disc_texture] = (230, 80, 40)
+        frame[disc & ~disc_texture] = (250, 190, 60)
+        frame[square & square_texture] = (40, 120, 230)
+        frame[square & ~square_texture] = (60, 220, 200)
         frames.append(frame)
         masks.append([disc.astype(np.uint8), square.astype(np.uint8)])
     return frames, masks
+
+
+def _blotches(rng: np.random.Generator, height: int, width: int, cell: int) -> np.ndarray:
+    """A (height, width) bool two-tone texture of blobs about ``cell`` px wide.
+
+    Not periodic: a repeating pattern that moves by half its period looks
+    still to optical flow and to a correlation tracker alike.
+    """
+    small = (rng.random((height // cell + 1, width // cell + 1)) * 255).astype(np.uint8)
+    smooth = Image.fromarray(small).resize((width, height), Image.Resampling.BICUBIC)
+    return np.asarray(smooth) > 127
 
 
 def write_video(path: Path, frames: list[np.ndarray], fps: int = 30, gop: int = 30) -> None:
