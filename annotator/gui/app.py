@@ -1,8 +1,9 @@
-"""Start the Qt application: ``annotator [PATH]`` opens PATH, or the sample clip."""
+"""Start the Qt application: ``annotator [PATH]`` opens PATH, else the last project or sample."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from annotator.gui.main_window import MainWindow
+from annotator.gui.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +28,48 @@ def sample_clip() -> Path:
     return cached if cached.is_file() else write_sample_clip(cached)
 
 
+def log_file() -> Path:
+    """``$ANNOTATOR_DATA_DIR/annotator.log``, else ~/.local/share/annotator/annotator.log."""
+    base = os.environ.get("ANNOTATOR_DATA_DIR")
+    root = Path(base) if base else Path.home() / ".local" / "share" / "annotator"
+    return root / "annotator.log"
+
+
+def setup_logging() -> Path:
+    """Log to stderr and to the log file, so a user can send it with a bug report."""
+    path = log_file()
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(path, encoding="utf-8"))
+    except OSError as exc:
+        sys.stderr.write(f"cannot write the log file {path}: {exc}\n")
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+    return path
+
+
+def start_path(argv: Sequence[str], settings: Settings) -> Path:
+    """What to open: the argument, else the last project or video, else the sample clip."""
+    if argv:
+        return Path(argv[0])
+    last = settings.last
+    if last and Path(last).exists():
+        return Path(last)
+    return sample_clip()
+
+
 def main(argv: Sequence[str] = ()) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    path = setup_logging()
+    log.info("log file: %s", path)
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    window = MainWindow()
-    path = Path(argv[0]) if argv else sample_clip()
-    window.open_path(path)
+    settings = Settings()
+    window = MainWindow(settings=settings)
     window.show()
+    if not window.open_path(start_path(argv, settings)) and argv:
+        window.open_path(sample_clip())
     return app.exec()

@@ -1,86 +1,308 @@
-"""The main window: a frame viewer with a scrubber and keyboard stepping.
+"""The main window: canvas, objects panel, timeline, menus, shortcuts and the status bar.
 
-This is the start of the annotation window: it opens a video or a folder of
-frames and shows any frame on demand, decoding lazily through ``FrameSource``.
+It shows what the controller holds and turns the user's gestures into
+controller calls. Every shortcut is a ``QAction`` in a menu, so Help lists
+them all from one table.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QImage, QKeySequence, QPixmap
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
     QFileDialog,
-    QGraphicsPixmapItem,
-    QGraphicsScene,
-    QGraphicsView,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
+    QPushButton,
     QSlider,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from annotator.core import rle
+from annotator.core.model import Edit
 from annotator.errors import AnnotatorError
-from annotator.video.frame_source import FrameSource, open_source
+from annotator.gui.canvas import Canvas, Tool
+from annotator.gui.controller import Controller
+from annotator.gui.dialogs import ShortcutsDialog, WeightsDialog
+from annotator.gui.objects_panel import ObjectsPanel
+from annotator.gui.raster import compose_overlay, fill_polygon, paint_stroke
+from annotator.gui.settings import Settings
+from annotator.gui.timeline import Timeline
+from annotator.propagation import Direction
+from annotator.tracking.geometry import mask_bbox
+from annotator.tracking.weights import find_weights
 
 log = logging.getLogger(__name__)
 
-
-def to_qimage(frame: np.ndarray) -> QImage:
-    """RGB uint8 (H, W, 3) -> a QImage that owns a copy of the pixels."""
-    h, w = frame.shape[:2]
-    data = np.ascontiguousarray(frame)
-    return QImage(data.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v)"
 
 
 class MainWindow(QMainWindow):
-    """Shows one frame at a time; Left/Right step, Shift steps ten, Home/End jump."""
+    """The annotation window. ``open_path`` opens a video, a frame folder or a project."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, controller: Controller | None = None, settings: Settings | None = None
+    ) -> None:
         super().__init__()
-        self.source: FrameSource | None = None
+        self.settings = settings or Settings()
+        self.controller = controller or Controller(str(self.settings.get("tracker", "auto")))
         self.current = 0
-        self.scene = QGraphicsScene(self)
-        self.pixmap_item = QGraphicsPixmapItem()
-        self.scene.addItem(self.pixmap_item)
-        self.view = QGraphicsView(self.scene)
-        self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.selected = 0
+        self.overlay_alpha = float(self.settings.get("opacity", 0.45))  # type: ignore[arg-type]
+        self.last_frame_shown_at = 0.0
+        self._shortcuts: list[tuple[str, str]] = []
+        self._weights_dialog: WeightsDialog | None = None
+
+        self.canvas = Canvas()
+        self.panel = ObjectsPanel()
+        self.timeline = Timeline()
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.slider.valueChanged.connect(self.show_frame)
-        self.frame_label = QLabel()
-        self.statusBar().addPermanentWidget(self.frame_label)
+        self.timeline.frame_requested.connect(self.show_frame)
+
+        split = QSplitter()
+        split.addWidget(self.canvas)
+        split.addWidget(self.panel)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
         body = QWidget()
         layout = QVBoxLayout(body)
-        layout.addWidget(self.view)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.timeline)
         layout.addWidget(self.slider)
         self.setCentralWidget(body)
-        self._build_menu()
-        self.setWindowTitle("annotator")
-        self.resize(1100, 750)
 
-    def _build_menu(self) -> None:
-        menu = self.menuBar().addMenu("&File")
-        open_video = QAction("&Open video…", self)
-        open_video.setShortcut(QKeySequence.StandardKey.Open)
-        open_video.triggered.connect(self._ask_video)
-        open_folder = QAction("Open &folder of frames…", self)
-        open_folder.triggered.connect(self._ask_folder)
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        for action in (open_video, open_folder, quit_action):
-            menu.addAction(action)
+        self.frame_label = QLabel()
+        self.tracker_label = QLabel()
+        self.fps_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.hide()
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.stop_button.clicked.connect(self.stop_propagation)
+        self.stop_button.hide()
+        self.follow = QCheckBox("Follow")
+        self.follow.setToolTip("Show each frame as it is propagated")
+        self.follow.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.follow.setChecked(bool(self.settings.get("follow", True)))
+        bar = self.statusBar()
+        for w in (
+            self.progress,
+            self.stop_button,
+            self.follow,
+            self.fps_label,
+            self.tracker_label,
+            self.frame_label,
+        ):
+            bar.addPermanentWidget(w)
 
-    def _ask_video(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open video", "", "Videos (*.mp4 *.mov *.mkv *.avi *.webm)"
+        self.canvas.box_drawn.connect(self._on_box)
+        self.canvas.stroke_finished.connect(self._on_stroke)
+        self.canvas.polygon_finished.connect(self._on_polygon)
+        self.canvas.brush_size_changed.connect(
+            lambda r: bar.showMessage(f"brush radius {r:.0f} px", 2000)
         )
+        self.panel.selected.connect(self._on_selected)
+        self.panel.visibility_toggled.connect(self._on_visibility)
+        self.panel.add_requested.connect(self._arm_new_object)
+        self.panel.rename_requested.connect(self._rename)
+        self.panel.recolour_requested.connect(self._recolour)
+        self.panel.category_requested.connect(self._set_category)
+        self.panel.delete_requested.connect(self._delete)
+
+        c = self.controller
+        c.opened.connect(self._on_opened)
+        c.changed.connect(self._on_changed)
+        c.tracker_changed.connect(lambda text: self.tracker_label.setText(f"tracker: {text}"))
+        c.propagation_started.connect(self._on_run_started)
+        c.propagation_step.connect(self._on_run_step)
+        c.propagation_finished.connect(self._on_run_finished)
+        c.error.connect(self.show_error)
+
+        self._build_menus()
+        self.setAcceptDrops(True)
+        self.setWindowTitle("annotator")
+        self.resize(1280, 820)
+
+    # -- compatibility and small helpers ----------------------------------------------
+    @property
+    def pixmap_item(self):  # type: ignore[no-untyped-def]
+        return self.canvas.frame_item
+
+    @property
+    def source(self):  # type: ignore[no-untyped-def]
+        return self.controller.source
+
+    def show_error(self, title: str, message: str) -> None:
+        log.error("%s: %s", title, message)
+        QMessageBox.critical(self, title, message)
+
+    def _guard(self, what: str, action: Callable[[], object]) -> object:
+        """Run a user action; an ``AnnotatorError`` becomes a message, nothing is lost."""
+        try:
+            return action()
+        except AnnotatorError as exc:
+            self.show_error(what, str(exc))
+            return None
+
+    # -- menus and shortcuts ----------------------------------------------------------
+    def _action(
+        self, menu, text: str, keys, handler: Callable[[], object], help_text: str | None = None
+    ) -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if keys:
+            seqs = [QKeySequence(k) for k in (keys if isinstance(keys, list) else [keys])]
+            seqs = [q for q in seqs if not q.isEmpty()]
+            action.setShortcuts(seqs)
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            shown = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in seqs)
+            if seqs:
+                self._shortcuts.append((shown, help_text or text.replace("&", "").rstrip("…")))
+        action.triggered.connect(lambda _checked=False: handler())
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        m = self.menuBar()
+        file = m.addMenu("&File")
+        self._action(file, "&Open video…", QKeySequence.StandardKey.Open, self._ask_video)
+        self._action(file, "Open &folder of frames…", None, self._ask_folder)
+        self._action(file, "Open &project…", "Ctrl+Shift+O", self._ask_project)
+        self.recent_menu = file.addMenu("&Recent")
+        self._fill_recent()
+        file.addSeparator()
+        self._action(file, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+
+        edit = m.addMenu("&Edit")
+        self._action(edit, "&Undo", QKeySequence.StandardKey.Undo, self.undo)
+        self._action(edit, "&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], self.redo)
+        edit.addSeparator()
+        self._action(edit, "Delete selected object", None, lambda: self._delete(self.selected))
+
+        tools = m.addMenu("&Tools")
+        self.tool_actions: dict[Tool, QAction] = {}
+        group = QActionGroup(self)
+        for tool, key, text in (
+            (Tool.BOX, "R", "&Box: new object (Shift+drag: re-initialise selected)"),
+            (Tool.BRUSH, "D", "B&rush"),
+            (Tool.ERASER, "E", "&Eraser"),
+            (Tool.POLYGON, "G", "&Polygon (Enter or double click closes)"),
+        ):
+            a = self._action(tools, text, key, lambda t=tool: self.set_tool(t))
+            a.setCheckable(True)
+            group.addAction(a)
+            self.tool_actions[tool] = a
+        self.tool_actions[Tool.BOX].setChecked(True)
+        tools.addSeparator()
+        self._action(tools, "Smaller brush", "[", lambda: self.canvas.change_brush(1 / 1.25))
+        self._action(tools, "Larger brush", "]", lambda: self.canvas.change_brush(1.25))
+        self._action(tools, "Close polygon", ["Return", "Enter"], self.canvas.finish_polygon)
+
+        nav = m.addMenu("&Go")
+        self._action(nav, "Next frame", "Right", lambda: self.show_frame(self.current + 1))
+        self._action(nav, "Previous frame", "Left", lambda: self.show_frame(self.current - 1))
+        self._action(
+            nav, "Ten frames on", "Shift+Right", lambda: self.show_frame(self.current + 10)
+        )
+        self._action(
+            nav, "Ten frames back", "Shift+Left", lambda: self.show_frame(self.current - 10)
+        )
+        self._action(nav, "First frame", "Home", lambda: self.show_frame(0))
+        self._action(nav, "Last frame", "End", lambda: self.show_frame(self.frame_count - 1))
+        self._action(nav, "Play / pause", "Space", self.toggle_play)
+        self._action(nav, "Next doubtful frame", "N", lambda: self.goto_doubtful(1))
+        self._action(nav, "Previous doubtful frame", "P", lambda: self.goto_doubtful(-1))
+        for k in range(1, 10):
+            self._action(nav, f"Select object {k}", str(k), lambda k=k: self.panel.select(k))
+        # One help row for the nine number keys.
+        self._shortcuts = [r for r in self._shortcuts if not r[1].startswith("Select object")]
+        self._shortcuts.append(("1–9", "Select object 1–9"))
+
+        prop = m.addMenu("&Propagate")
+        self._action(prop, "Propagate &forward", "F", lambda: self.propagate(Direction.FORWARD))
+        self._action(prop, "Propagate &backward", "B", lambda: self.propagate(Direction.BACKWARD))
+        self._action(prop, "&Stop", "Esc", self.escape, "Stop propagation; cancel the tool in use")
+        prop.addSeparator()
+        tracker = prop.addMenu("&Tracker")
+        self.tracker_actions: dict[str, QAction] = {}
+        tgroup = QActionGroup(self)
+        for kind, text in (
+            ("auto", "Auto (SiamMask when its weights are found)"),
+            ("siammask", "SiamMask"),
+            ("flow", "Optical flow (no weights needed)"),
+        ):
+            a = QAction(text, self, checkable=True)
+            a.triggered.connect(lambda _c=False, kind=kind: self.choose_tracker(kind))
+            tgroup.addAction(a)
+            tracker.addAction(a)
+            self.tracker_actions[kind] = a
+        self.tracker_actions.get(
+            self.controller.tracker_kind, self.tracker_actions["auto"]
+        ).setChecked(True)
+        prop.addAction("SiamMask &weights…", self.show_weights_dialog)
+
+        view = m.addMenu("&View")
+        self.overlay_action = self._action(view, "Show &overlays", "H", self.toggle_overlays)
+        self.overlay_action.setCheckable(True)
+        self.overlay_action.setChecked(True)
+        self._action(
+            view, "More opaque", "Ctrl+Up", lambda: self.set_opacity(self.overlay_alpha + 0.1)
+        )
+        self._action(
+            view,
+            "More transparent",
+            "Ctrl+Down",
+            lambda: self.set_opacity(self.overlay_alpha - 0.1),
+        )
+        self._action(view, "Fit to window", "Ctrl+0", self.canvas.fit)
+
+        help_menu = m.addMenu("&Help")
+        help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        self._shortcuts.append(("Mouse wheel, pinch", "Zoom"))
+        self._shortcuts.append(("Right or middle drag", "Pan"))
+        self._play = QTimer(self)
+        self._play.timeout.connect(self._play_step)
+
+    @property
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        return list(self._shortcuts)
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self.shortcut_rows, self)
+        dialog.show()
+        return dialog
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        # Synthesised key events (tests, accessibility tools) may bypass the shortcut
+        # map; match them against the same actions so there is one behaviour.
+        seq = QKeySequence(event.keyCombination())
+        for action in self.actions():
+            if action.isEnabled() and any(
+                s.matches(seq) == QKeySequence.SequenceMatch.ExactMatch for s in action.shortcuts()
+            ):
+                action.trigger()
+                return
+        super().keyPressEvent(event)
+
+    # -- opening ----------------------------------------------------------------------
+    def _ask_video(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open video", "", VIDEO_FILTER)
         if path:
             self.open_path(Path(path))
 
@@ -89,56 +311,340 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(Path(path))
 
+    def _ask_project(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", "", "Projects (*.annot)")
+        if path:
+            self.open_path(Path(path))
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in self.settings.recent():
+            self.recent_menu.addAction(p, lambda p=p: self.open_path(Path(p)))
+
     def open_path(self, path: Path) -> bool:
-        """Open a video or folder; a bad file shows a message and keeps the current one."""
+        """Open a video, folder or project; a bad file shows a message and keeps the open one."""
         try:
-            source = open_source(path)
+            self.controller.open_path(Path(path))
         except AnnotatorError as exc:
-            log.error("cannot open %s: %s", path, exc)
-            QMessageBox.critical(self, "Cannot open", str(exc))
+            self.show_error("Cannot open", str(exc))
             return False
-        if self.source is not None:
-            self.source.close()
-        self.source = source
-        self.setWindowTitle(f"{path.name} — annotator")
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, len(source) - 1)
-        self.slider.setValue(0)
-        self.slider.blockSignals(False)
-        self.show_frame(0)
-        self.view.fitInView(self.pixmap_item, Qt.AspectRatioMode.KeepAspectRatio)
+        self.settings.add_recent(Path(path))
+        self._fill_recent()
         return True
 
-    def show_frame(self, index: int) -> None:
-        if self.source is None:
-            return
-        index = max(0, min(index, len(self.source) - 1))
+    def dragEnterEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.open_path(Path(urls[0]))
+
+    def _on_opened(self) -> None:
+        c = self.controller
+        n = len(c.source)
+        self.current = 0
+        self.selected = 0
+        self.setWindowTitle(f"{c.video.name} — {c.store.path.name} — annotator")
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, n - 1)
+        self.slider.setValue(0)
+        self.slider.blockSignals(False)
+        self.timeline.set_model(c.model, n)
+        self.panel.show_objects(c.model)
+        self.canvas.clear()
+        self.show_frame(0)
+        self._describe_tracker()
+
+    def _describe_tracker(self) -> None:
+        """Build the tracker now so the status bar can say which it is; offer weights if none."""
         try:
-            frame = self.source[index]
+            _ = self.controller.tracker
+        except AnnotatorError as exc:
+            self.tracker_label.setText("tracker: none")
+            self.show_error("Tracker", str(exc))
+            return
+        if self.controller.tracker.name == "flow" and self.controller.tracker_kind == "auto":
+            self.tracker_label.setText(
+                f"tracker: {self.controller.tracker_description} (no SiamMask weights)"
+            )
+            if not self.settings.get("weights_dialog_seen", False):
+                self.settings.set("weights_dialog_seen", True)
+                self.show_weights_dialog()
+
+    @property
+    def frame_count(self) -> int:
+        return len(self.controller.source) if self.controller.source is not None else 0
+
+    # -- showing ----------------------------------------------------------------------
+    def show_frame(self, index: int) -> None:
+        c = self.controller
+        if c.source is None:
+            return
+        index = max(0, min(int(index), len(c.source) - 1))
+        try:
+            frame = c.source[index]
         except AnnotatorError as exc:
             self.statusBar().showMessage(str(exc), 5000)
             return
         self.current = index
-        self.pixmap_item.setPixmap(QPixmap.fromImage(to_qimage(frame)))
+        self.canvas.set_frame(frame)
+        self._draw_annotations(frame.shape[:2])
         if self.slider.value() != index:
+            self.slider.blockSignals(True)
             self.slider.setValue(index)
-        self.frame_label.setText(f"frame {index + 1} / {len(self.source)}")
+            self.slider.blockSignals(False)
+        self.timeline.set_current(index)
+        self.frame_label.setText(f"frame {index + 1} / {len(c.source)}")
+        self.last_frame_shown_at = time.perf_counter()
 
-    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        step = 10 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1
-        key = event.key()
-        if key == Qt.Key.Key_Right:
-            self.show_frame(self.current + step)
-        elif key == Qt.Key.Key_Left:
-            self.show_frame(self.current - step)
-        elif key == Qt.Key.Key_Home:
-            self.show_frame(0)
-        elif key == Qt.Key.Key_End and self.source is not None:
-            self.show_frame(len(self.source) - 1)
+    def _draw_annotations(self, shape: tuple[int, int]) -> None:
+        model = self.controller.model
+        layers, decorations = [], []
+        for k in sorted(model.objects):
+            info = model.objects[k]
+            m = model.mask(k, self.current)
+            if not info.visible or m is None or m.rle is None:
+                continue
+            mask = rle.decode(m.rle)
+            layers.append((mask, info.color))
+            polygon = np.asarray(m.polygon, np.float32).reshape(4, 2) if m.polygon else None
+            box = mask_bbox(mask)
+            anchor = (float(box[0]), float(box[1]) - 2) if box else (0.0, 0.0)
+            label = f"{info.name}" + (f" {m.score:.2f}" if m.score is not None else "")
+            decorations.append((label, info.color, polygon, anchor))
+        self.canvas.set_overlay(
+            compose_overlay(shape, layers, self.overlay_alpha) if layers else None
+        )
+        self.canvas.set_decorations(decorations)
+
+    def refresh(self) -> None:
+        self.show_frame(self.current)
+
+    def toggle_overlays(self) -> None:
+        self.canvas.set_overlay_visible(self.overlay_action.isChecked())
+
+    def set_opacity(self, alpha: float) -> None:
+        self.overlay_alpha = float(min(max(alpha, 0.05), 1.0))
+        self.settings.set("opacity", self.overlay_alpha)
+        self.refresh()
+
+    def toggle_play(self) -> None:
+        if self._play.isActive():
+            self._play.stop()
+        elif self.frame_count:
+            self._play.start(33)
+
+    def _play_step(self) -> None:
+        if self.current >= self.frame_count - 1:
+            self._play.stop()
         else:
-            super().keyPressEvent(event)
+            self.show_frame(self.current + 1)
+
+    def goto_doubtful(self, step: int) -> None:
+        if self.controller.model is None:
+            return
+        found = self.controller.doubtful_frame(self.current, step)
+        if found is None:
+            self.statusBar().showMessage("no doubtful frame that way", 3000)
+        else:
+            self.show_frame(found)
+
+    # -- model events -----------------------------------------------------------------
+    def _on_changed(self, edit: Edit) -> None:
+        self.timeline.apply_edit(edit)
+        if any(not hasattr(c, "frame") for c in edit.changes):
+            self.panel.show_objects(self.controller.model)
+        if not self.controller.is_running or any(
+            getattr(c, "frame", None) == self.current for c in edit.changes
+        ):
+            self.refresh()
+
+    def _on_selected(self, object_id: int) -> None:
+        self.selected = object_id
+
+    def _on_visibility(self, object_id: int, visible: bool) -> None:
+        info = self.controller.model.objects.get(object_id)
+        if info is not None and info.visible != visible:
+            from dataclasses import replace
+
+            self._guard(
+                "Visibility", lambda: self.controller.update_object(replace(info, visible=visible))
+            )
+
+    # -- tools ------------------------------------------------------------------------
+    def set_tool(self, tool: Tool) -> None:
+        self.canvas.set_tool(tool)
+        self.tool_actions[tool].setChecked(True)
+
+    def _arm_new_object(self) -> None:
+        self.panel.select(0)
+        self.set_tool(Tool.BOX)
+        self.statusBar().showMessage("draw a box around the new object", 4000)
+
+    def _on_box(self, x: float, y: float, w: float, h: float, reinit: bool) -> None:
+        box = (x, y, w, h)
+        if reinit and self.selected:
+            self._guard(
+                "Re-initialise",
+                lambda: self.controller.reinit_object(self.selected, self.current, box),
+            )
+            return
+        new = self._guard("New object", lambda: self.controller.add_box_object(self.current, box))
+        if new:
+            self.panel.select(int(new))  # type: ignore[arg-type]
+
+    def _target(self) -> int:
+        """The object a brush or polygon edits: the selected one, or a new one."""
+        if not self.selected:
+            new = self._guard("New object", self.controller.add_empty_object)
+            if new:
+                self.panel.select(int(new))  # type: ignore[arg-type]
+        return self.selected
+
+    def _on_stroke(self, points: list, radius: float, erase: bool) -> None:
+        if self.controller.source is None:
+            return
+        target = self._target() if not erase else self.selected
+        if not target:
+            self.statusBar().showMessage("select an object to erase from", 3000)
+            return
+        mask = self.controller.mask_array(target, self.current)
+        new = paint_stroke(mask, points, radius, 0 if erase else 1)
+        label = "eraser" if erase else "brush"
+        self._guard("Edit", lambda: self.controller.set_user_mask(target, self.current, new, label))
+
+    def _on_polygon(self, points: list) -> None:
+        if self.controller.source is None:
+            return
+        target = self._target()
+        if not target:
+            return
+        mask = self.controller.mask_array(target, self.current)
+        new = np.maximum(mask, fill_polygon(mask.shape, points))
+        self._guard(
+            "Edit", lambda: self.controller.set_user_mask(target, self.current, new, "polygon")
+        )
+
+    # -- objects ----------------------------------------------------------------------
+    def _rename(self, object_id: int) -> None:
+        info = self.controller.model.objects.get(object_id)
+        if info is None:
+            return
+        name, ok = QInputDialog.getText(self, "Rename", "Name:", text=info.name)
+        if ok and name.strip():
+            from dataclasses import replace
+
+            self._guard(
+                "Rename", lambda: self.controller.update_object(replace(info, name=name.strip()))
+            )
+
+    def _recolour(self, object_id: int) -> None:
+        from PySide6.QtGui import QColor
+
+        info = self.controller.model.objects.get(object_id)
+        if info is None:
+            return
+        colour = QColorDialog.getColor(QColor(*info.color), self, "Colour")
+        if colour.isValid():
+            from dataclasses import replace
+
+            rgb = (colour.red(), colour.green(), colour.blue())
+            self._guard("Colour", lambda: self.controller.update_object(replace(info, color=rgb)))
+
+    def _set_category(self, object_id: int) -> None:
+        info = self.controller.model.objects.get(object_id)
+        if info is None:
+            return
+        text, ok = QInputDialog.getText(self, "Category", "Category:", text=info.category)
+        if ok and text.strip():
+            from dataclasses import replace
+
+            self._guard(
+                "Category",
+                lambda: self.controller.update_object(replace(info, category=text.strip())),
+            )
+
+    def _delete(self, object_id: int) -> None:
+        if object_id:
+            self._guard("Delete", lambda: self.controller.delete_object(object_id))
+
+    # -- undo -------------------------------------------------------------------------
+    def undo(self) -> None:
+        if self.controller.model is not None:
+            edit = self._guard("Undo", self.controller.undo)
+            self.statusBar().showMessage(f"undid {edit.label}" if edit else "nothing to undo", 3000)  # type: ignore[attr-defined]
+
+    def redo(self) -> None:
+        if self.controller.model is not None:
+            edit = self._guard("Redo", self.controller.redo)
+            self.statusBar().showMessage(f"redid {edit.label}" if edit else "nothing to redo", 3000)  # type: ignore[attr-defined]
+
+    # -- propagation ------------------------------------------------------------------
+    def propagate(self, direction: Direction) -> None:
+        if self.controller.model is None:
+            return
+        self._guard("Propagate", lambda: self.controller.start_propagation(self.current, direction))
+
+    def stop_propagation(self) -> None:
+        self.controller.stop_propagation()
+
+    def escape(self) -> None:
+        self.canvas.cancel_tool()
+        if self.controller.is_running:
+            self.stop_propagation()
+
+    def _on_run_started(self, frames: int) -> None:
+        self.progress.setRange(0, max(frames, 1))
+        self.progress.setValue(0)
+        self.progress.show()
+        self.stop_button.show()
+        self.fps_label.setText("")
+
+    def _on_run_step(self, frame: int, done: int, fps: float) -> None:
+        self.progress.setValue(done)
+        self.fps_label.setText(f"{fps:.1f} fps")
+        if self.follow.isChecked():
+            self.show_frame(frame)
+
+    def _on_run_finished(self, summary: str) -> None:
+        self.progress.hide()
+        self.stop_button.hide()
+        self.statusBar().showMessage(summary, 5000)
+        self.refresh()
+
+    # -- tracker ----------------------------------------------------------------------
+    def choose_tracker(self, kind: str, weights: Path | None = None) -> None:
+        """Switch the backend; SiamMask without weights opens the weights dialog instead."""
+        if kind == "siammask" and weights is None and self._no_weights():
+            self.show_weights_dialog()
+        else:
+            try:
+                self.controller.set_tracker(kind, weights)
+                self.settings.set("tracker", kind)
+            except AnnotatorError as exc:
+                self.show_error("Tracker", str(exc))
+        self.tracker_actions[self.controller.tracker_kind].setChecked(True)
+
+    @staticmethod
+    def _no_weights() -> bool:
+        try:
+            return find_weights() is None
+        except AnnotatorError:
+            return True
+
+    def show_weights_dialog(self) -> WeightsDialog:
+        if self._weights_dialog is None:
+            self._weights_dialog = WeightsDialog(self)
+            self._weights_dialog.weights_chosen.connect(
+                lambda p: self.choose_tracker("siammask", p)
+            )
+        self._weights_dialog.show()
+        return self._weights_dialog
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        if self.source is not None:
-            self.source.close()
+        self._play.stop()
+        self.settings.set("follow", self.follow.isChecked())
+        self.controller.close()
         super().closeEvent(event)

@@ -1,0 +1,269 @@
+"""The canvas: the frame, the mask overlay, boxes and names, with zoom, pan and the tools.
+
+Scene coordinates are image pixels: the frame's top-left corner is (0, 0), x
+to the right, y down. Tools report in those coordinates:
+``box_drawn(x, y, w, h, shift)`` (xywh; whether Shift was held),
+``stroke_finished(points, radius, erase)`` and ``polygon_finished(points)``.
+The canvas never edits masks itself.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsPixmapItem,
+    QGraphicsPolygonItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+)
+
+
+class Tool(enum.StrEnum):
+    BOX = "box"
+    BRUSH = "brush"
+    ERASER = "eraser"
+    POLYGON = "polygon"
+
+
+def to_qimage(frame: np.ndarray) -> QImage:
+    """RGB (H, W, 3) or RGBA (H, W, 4) uint8 -> a QImage that owns a copy of the pixels."""
+    h, w, c = frame.shape
+    data = np.ascontiguousarray(frame)
+    fmt = QImage.Format.Format_RGB888 if c == 3 else QImage.Format.Format_RGBA8888
+    return QImage(data.data, w, h, c * w, fmt).copy()
+
+
+class Canvas(QGraphicsView):
+    """A zoomable, pannable view of one frame and its annotations."""
+
+    box_drawn = Signal(float, float, float, float, bool)
+    stroke_finished = Signal(list, float, bool)
+    polygon_finished = Signal(list)
+    brush_size_changed = Signal(float)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setScene(QGraphicsScene(self))
+        self.frame_item = QGraphicsPixmapItem()
+        self.overlay_item = QGraphicsPixmapItem()
+        self.overlay_item.setZValue(1)
+        self.scene().addItem(self.frame_item)
+        self.scene().addItem(self.overlay_item)
+        self._decorations: list[QGraphicsItem] = []
+        self.tool = Tool.BOX
+        self.brush_radius = 8.0
+        self._drag_start: QPointF | None = None
+        self._rubber = QGraphicsRectItem()
+        self._rubber.setPen(QPen(QColor(255, 255, 0), 0, Qt.PenStyle.DashLine))
+        self._rubber.setZValue(3)
+        self._rubber.hide()
+        self._stroke: list[tuple[float, float]] = []
+        self._stroke_item = QGraphicsPathItem()
+        self._stroke_item.setZValue(3)
+        self._cursor = QGraphicsEllipseItem()
+        self._cursor.setPen(QPen(QColor(255, 255, 255), 0))
+        self._cursor.setZValue(4)
+        self._cursor.hide()
+        self._polygon: list[tuple[float, float]] = []
+        self._polygon_item = QGraphicsPathItem()
+        self._polygon_item.setPen(QPen(QColor(255, 255, 0), 0))
+        self._polygon_item.setZValue(3)
+        for item in (self._rubber, self._stroke_item, self._cursor, self._polygon_item):
+            self.scene().addItem(item)
+        self._pan_from: QPointF | None = None
+        self.setMouseTracking(True)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setBackgroundBrush(QBrush(QColor(30, 30, 30)))
+
+    # -- content -----------------------------------------------------------------------
+    def set_frame(self, frame: np.ndarray) -> None:
+        first = self.frame_item.pixmap().isNull()
+        self.frame_item.setPixmap(QPixmap.fromImage(to_qimage(frame)))
+        self.scene().setSceneRect(QRectF(0, 0, frame.shape[1], frame.shape[0]))
+        if first:
+            self.fit()
+
+    def clear(self) -> None:
+        """Forget the frame (a new video): the next frame is fitted to the view."""
+        self.frame_item.setPixmap(QPixmap())
+        self.overlay_item.setPixmap(QPixmap())
+        self.set_decorations([])
+
+    def set_overlay(self, rgba: np.ndarray | None) -> None:
+        self.overlay_item.setPixmap(
+            QPixmap() if rgba is None else QPixmap.fromImage(to_qimage(rgba))
+        )
+
+    def set_overlay_visible(self, visible: bool) -> None:
+        self.overlay_item.setVisible(visible)
+        for item in self._decorations:
+            item.setVisible(visible)
+
+    def set_decorations(
+        self,
+        items: Sequence[tuple[str, tuple[int, int, int], np.ndarray | None, tuple[float, float]]],
+    ) -> None:
+        """Per object: (name, rgb, rotated box (4, 2) or None, label position x, y)."""
+        for item in self._decorations:
+            self.scene().removeItem(item)
+        self._decorations = []
+        for name, rgb, polygon, (lx, ly) in items:
+            colour = QColor(*rgb)
+            if polygon is not None:
+                poly = QGraphicsPolygonItem(
+                    QPolygonF([QPointF(float(x), float(y)) for x, y in polygon])
+                )
+                poly.setPen(QPen(colour, 0))
+                poly.setZValue(2)
+                self.scene().addItem(poly)
+                self._decorations.append(poly)
+            text = QGraphicsSimpleTextItem(name)
+            text.setBrush(QBrush(colour))
+            text.setPen(QPen(QColor(0, 0, 0), 0))
+            text.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            text.setPos(lx, ly)
+            text.setZValue(2)
+            self.scene().addItem(text)
+            self._decorations.append(text)
+        self.set_overlay_visible(self.overlay_item.isVisible())
+
+    def fit(self) -> None:
+        self.fitInView(self.frame_item, Qt.AspectRatioMode.KeepAspectRatio)
+
+    # -- tools -------------------------------------------------------------------------
+    def set_tool(self, tool: Tool) -> None:
+        self.cancel_tool()
+        self.tool = Tool(tool)
+        self._cursor.setVisible(self.tool in (Tool.BRUSH, Tool.ERASER))
+
+    def cancel_tool(self) -> None:
+        """Drop whatever is being drawn (Esc)."""
+        self._drag_start = None
+        self._rubber.hide()
+        self._stroke = []
+        self._stroke_item.setPath(QPainterPath())
+        self._polygon = []
+        self._polygon_item.setPath(QPainterPath())
+
+    def change_brush(self, factor: float) -> None:
+        self.brush_radius = float(min(max(self.brush_radius * factor, 1.0), 200.0))
+        self._cursor.setRect(self._cursor_rect(self._cursor.rect().center()))
+        self.brush_size_changed.emit(self.brush_radius)
+
+    def _cursor_rect(self, centre: QPointF) -> QRectF:
+        r = self.brush_radius
+        return QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r)
+
+    def finish_polygon(self) -> None:
+        if len(self._polygon) >= 3:
+            self.polygon_finished.emit(list(self._polygon))
+        self._polygon = []
+        self._polygon_item.setPath(QPainterPath())
+
+    # -- mouse -------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.RightButton):
+            self._pan_from = event.position()
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        p = self.mapToScene(event.position().toPoint())
+        if self.tool is Tool.BOX:
+            self._drag_start = p
+            self._rubber.setRect(QRectF(p, p))
+            self._rubber.show()
+        elif self.tool in (Tool.BRUSH, Tool.ERASER):
+            self._stroke = [(p.x(), p.y())]
+            self._update_stroke()
+        elif self.tool is Tool.POLYGON:
+            self._polygon.append((p.x(), p.y()))
+            self._update_polygon(p)
+
+    def mouseMoveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self._pan_from is not None:
+            delta = event.position() - self._pan_from
+            self._pan_from = event.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
+            return
+        p = self.mapToScene(event.position().toPoint())
+        self._cursor.setRect(self._cursor_rect(p))
+        if self._drag_start is not None:
+            self._rubber.setRect(QRectF(self._drag_start, p).normalized())
+        elif self._stroke:
+            self._stroke.append((p.x(), p.y()))
+            self._update_stroke()
+        elif self._polygon:
+            self._update_polygon(p)
+
+    def mouseReleaseEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self._pan_from is not None:
+            self._pan_from = None
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if self._drag_start is not None:
+            r = self._rubber.rect()
+            self._drag_start = None
+            self._rubber.hide()
+            if r.width() >= 3 and r.height() >= 3:
+                shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+                self.box_drawn.emit(r.x(), r.y(), r.width(), r.height(), shift)
+        elif self._stroke:
+            points, self._stroke = self._stroke, []
+            self._stroke_item.setPath(QPainterPath())
+            self.stroke_finished.emit(points, self.brush_radius, self.tool is Tool.ERASER)
+
+    def mouseDoubleClickEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self.tool is Tool.POLYGON:
+            self.finish_polygon()
+
+    def wheelEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        factor = 1.0015 ** event.angleDelta().y()
+        self.scale(factor, factor)
+
+    def viewportEvent(self, event) -> bool:  # type: ignore[no-untyped-def]
+        # Trackpad pinch arrives as a native zoom gesture, not as wheel events.
+        if (
+            event.type() == QEvent.Type.NativeGesture
+            and event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture
+        ):
+            factor = 1.0 + event.value()
+            self.scale(factor, factor)
+            return True
+        return super().viewportEvent(event)
+
+    def _update_stroke(self) -> None:
+        path = QPainterPath()
+        x0, y0 = self._stroke[0]
+        path.moveTo(x0, y0)
+        for x, y in self._stroke[1:]:
+            path.lineTo(x, y)
+        colour = (
+            QColor(255, 80, 80, 160) if self.tool is Tool.ERASER else QColor(255, 255, 255, 160)
+        )
+        pen = QPen(colour, 2 * self.brush_radius)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        self._stroke_item.setPen(pen)
+        self._stroke_item.setPath(path)
+
+    def _update_polygon(self, cursor: QPointF) -> None:
+        path = QPainterPath()
+        x0, y0 = self._polygon[0]
+        path.moveTo(x0, y0)
+        for x, y in self._polygon[1:]:
+            path.lineTo(x, y)
+        path.lineTo(cursor)
+        self._polygon_item.setPath(path)

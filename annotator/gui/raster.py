@@ -1,0 +1,62 @@
+"""Mask editing in pixels, free of Qt: brush and eraser strokes, polygons, overlays.
+
+Masks are (H, W) uint8 0/1. Points are (x, y) in image pixels, the scene
+coordinates of the canvas, where the frame's top-left corner is (0, 0).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+
+def paint_stroke(
+    mask: np.ndarray, points: Sequence[tuple[float, float]], radius: float, value: int
+) -> np.ndarray:
+    """A copy of ``mask`` with a round brush of ``radius`` px dragged through ``points``.
+
+    value 1 paints (brush), 0 erases (eraser).
+    """
+    out = mask.copy()
+    r = max(round(radius), 1)
+    pts = [(round(x), round(y)) for x, y in points]
+    for p in pts:
+        cv2.circle(out, p, r, int(value), thickness=-1)
+    for a, b in itertools.pairwise(pts):
+        cv2.line(out, a, b, int(value), thickness=2 * r)
+    return out
+
+
+def fill_polygon(shape: tuple[int, int], points: Sequence[tuple[float, float]]) -> np.ndarray:
+    """(H, W) uint8 mask of the polygon through ``points`` (at least three)."""
+    if len(points) < 3:
+        raise ValueError("a polygon needs at least three points")
+    out = np.zeros(shape, np.uint8)
+    poly = np.round(np.asarray(points, np.float64)).astype(np.int32)
+    cv2.fillPoly(out, [poly], 1)
+    return out
+
+
+def compose_overlay(
+    shape: tuple[int, int], layers: Sequence[tuple[np.ndarray, tuple[int, int, int]]], alpha: float
+) -> np.ndarray:
+    """(H, W, 4) uint8 RGBA: each (mask, rgb colour) painted in order, later on top.
+
+    Inside a mask the alpha is ``alpha`` (0..1); a thin outline is opaque so
+    that the edge stays visible at low opacity.
+    """
+    out = np.zeros((*shape, 4), np.uint8)
+    a = round(255 * min(max(alpha, 0.0), 1.0))
+    kernel = np.ones((3, 3), np.uint8)
+    for mask, colour in layers:
+        inside = mask > 0
+        if not inside.any():
+            continue
+        out[inside, :3] = colour
+        out[inside, 3] = a
+        edge = inside & ~(cv2.erode(mask.astype(np.uint8), kernel) > 0)
+        out[edge, 3] = 255
+    return out

@@ -1,0 +1,55 @@
+"""The window's remembered settings: recent files, the last project, tracker and view choices.
+
+Stored with ``QSettings`` in an ini file: ``$ANNOTATOR_CONFIG_DIR/annotator.ini``
+when that is set (tests point it at a temporary folder), else Qt's usual
+per-user place.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+MAX_RECENT = 10
+
+
+class Settings:
+    def __init__(self, path: Path | None = None) -> None:
+        folder = os.environ.get("ANNOTATOR_CONFIG_DIR")
+        if path is None and folder:
+            path = Path(folder) / "annotator.ini"
+        if path is not None:
+            self.qt = QSettings(str(path), QSettings.Format.IniFormat)
+        else:
+            self.qt = QSettings(
+                QSettings.Format.IniFormat, QSettings.Scope.UserScope, "annotator", "annotator"
+            )
+
+    def recent(self) -> list[str]:
+        value = self.qt.value("recent", [])
+        items = [value] if isinstance(value, str) else list(value or [])
+        return [p for p in items if p]
+
+    def add_recent(self, path: Path) -> None:
+        text = str(Path(path).expanduser().resolve())
+        items = [text] + [p for p in self.recent() if p != text]
+        self.qt.setValue("recent", items[:MAX_RECENT])
+        self.qt.setValue("last", text)
+
+    @property
+    def last(self) -> str | None:
+        value = self.qt.value("last", None)
+        return str(value) if value else None
+
+    def get(self, key: str, default: object) -> object:
+        value = self.qt.value(key, default)
+        if isinstance(default, bool) and isinstance(value, str):
+            return value.lower() == "true"
+        if isinstance(default, float) and isinstance(value, str):
+            return float(value)
+        return value
+
+    def set(self, key: str, value: object) -> None:
+        self.qt.setValue(key, value)

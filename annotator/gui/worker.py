@@ -1,0 +1,75 @@
+"""Propagation on a worker ``QThread``: it emits results and never touches the model.
+
+The worker opens its own ``FrameSource`` on the video, so the user's scrubbing
+on the GUI thread does not move the worker's decoder, and runs the engine's
+generator. Each step crosses to the GUI thread as a queued signal; the
+controller there applies it. A semaphore bounds the steps in flight, so a
+fast tracker cannot fill memory with masks the GUI has not applied yet.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from annotator.errors import AnnotatorError
+from annotator.propagation import PropagationPlan, propagate
+from annotator.tracking.base import Tracker
+from annotator.video.frame_source import open_source
+
+log = logging.getLogger(__name__)
+
+IN_FLIGHT = 4
+
+
+class PropagationWorker(QObject):
+    """Runs one plan. Signals: ``step(PropagationStep)``, ``failed(str)``, ``done()``.
+
+    ``done`` is emitted last, always, after every ``step`` and any ``failed``.
+    """
+
+    step = Signal(object)
+    failed = Signal(str)
+    done = Signal()
+
+    def __init__(
+        self,
+        plan: PropagationPlan,
+        video: Path,
+        tracker: Tracker,
+        cancel: threading.Event,
+        stop_below: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.plan = plan
+        self.video = video
+        self.tracker = tracker
+        self.cancel = cancel
+        self.stop_below = stop_below
+        self.slots = threading.Semaphore(IN_FLIGHT)
+
+    def applied(self) -> None:
+        """Called by the consumer once it has applied a step: frees one slot."""
+        self.slots.release()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            with open_source(self.video) as source:
+                steps = propagate(self.plan, source, self.tracker, self.cancel, self.stop_below)
+                for step in steps:
+                    while not self.slots.acquire(timeout=0.05):
+                        if self.cancel.is_set():
+                            return
+                    self.step.emit(step)
+        except AnnotatorError as exc:
+            log.error("propagation failed: %s", exc)
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a tracker bug must not kill the window or lose work
+            log.exception("propagation crashed")
+            self.failed.emit(f"the tracker failed: {type(exc).__name__}: {exc}")
+        finally:
+            self.done.emit()

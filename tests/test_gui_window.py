@@ -1,0 +1,323 @@
+"""The real window, driven offscreen with the mouse and keyboard, on the sample clip.
+
+The tracker is the flow backend (no weights needed); the weights test builds
+SiamMask with seeded random weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from annotator.core.model import Provenance
+from annotator.gui.app import sample_clip, start_path
+from annotator.gui.controller import Controller
+from annotator.gui.main_window import MainWindow
+from annotator.gui.settings import Settings
+from annotator.gui.timeline import LOW, lane_pixels
+
+pytestmark = pytest.mark.gui
+
+DISC_BOX = (38, 84, 84, 84)  # xywh around the sample clip's disc on frame 0
+
+
+@pytest.fixture()
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ANNOTATOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ANNOTATOR_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("ANNOTATOR_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.delenv("ANNOTATOR_WEIGHTS", raising=False)
+    return tmp_path
+
+
+@pytest.fixture()
+def errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text: shown.append(text))
+    return shown
+
+
+def make_window(qtbot, tracker: str = "flow") -> MainWindow:  # type: ignore[no-untyped-def]
+    win = MainWindow(Controller(tracker))
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+@pytest.fixture()
+def window(qtbot, env: Path, errors: list[str]) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    win = make_window(qtbot)
+    assert win.open_path(sample_clip())
+    yield win
+    win.close()
+    assert not win.controller.is_running  # no thread is left behind
+
+
+def drag(
+    qtbot,
+    win: MainWindow,
+    start: tuple[float, float],
+    end: tuple[float, float],
+    modifier=Qt.KeyboardModifier.NoModifier,
+) -> None:  # type: ignore[no-untyped-def]
+    """A left-button drag on the canvas between two points in image pixels."""
+    viewport = win.canvas.viewport()
+    a = win.canvas.mapFromScene(QPointF(*start))
+    b = win.canvas.mapFromScene(QPointF(*end))
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, modifier, a)
+    mid = QPoint((a.x() + b.x()) // 2, (a.y() + b.y()) // 2)
+    qtbot.mouseMove(viewport, mid)
+    qtbot.mouseMove(viewport, b)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, modifier, b)
+
+
+def draw_box(
+    qtbot,
+    win: MainWindow,
+    box: tuple[float, float, float, float],
+    modifier=Qt.KeyboardModifier.NoModifier,
+) -> None:  # type: ignore[no-untyped-def]
+    x, y, w, h = box
+    drag(qtbot, win, (x, y), (x + w, y + h), modifier)
+
+
+def run_to_end(qtbot, win: MainWindow, key: Qt.Key) -> str:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(win.controller.propagation_finished, timeout=120_000) as done:
+        qtbot.keyClick(win, key)
+    return str(done.args[0])
+
+
+def test_opens_the_sample_clip_and_steps_with_keys(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    assert "sample.mp4" in window.windowTitle() and ".annot" in window.windowTitle()
+    assert window.pixmap_item.pixmap().width() == 640
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert window.current == 1
+    qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert window.current == 11
+    qtbot.keyClick(window, Qt.Key.Key_End)
+    assert window.current == 89 and window.slider.value() == 89
+    qtbot.keyClick(window, Qt.Key.Key_Home)
+    assert window.current == 0
+    window.slider.setValue(42)
+    assert window.current == 42 and window.frame_label.text() == "frame 43 / 90"
+    window.timeline.frame_requested.emit(10)
+    assert window.current == 10 and window.timeline.current == 10
+    assert window.tracker_label.text() == "tracker: flow on CPU"
+
+
+def test_box_creates_an_object_and_f_propagates_with_progress(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    draw_box(qtbot, window, DISC_BOX)
+    model = window.controller.model
+    assert list(model.objects) == [1]
+    init = model.mask(1, 0)
+    assert init.provenance is Provenance.INIT and init.rle is not None
+    assert window.selected == 1 and window.panel.list.count() == 1
+    steps: list[tuple[int, int, float]] = []
+    window.controller.propagation_step.connect(lambda f, d, fps: steps.append((f, d, fps)))
+    message = run_to_end(qtbot, window, Qt.Key.Key_F)
+    assert "propagated 89 frames" in message
+    assert [s[0] for s in steps] == list(range(1, 90)) and steps[-1][2] > 0
+    assert model.provenance_counts(1)["propagated"] == 89
+    assert window.current == 89  # the canvas followed the run
+    assert "fps" in window.fps_label.text()
+    # The whole run is one undo step.
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert model.provenance_counts(1)["propagated"] == 0 and model.mask(1, 0) is not None
+    qtbot.keyClick(window, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert model.provenance_counts(1)["propagated"] == 89
+
+
+def test_escape_stops_a_run_and_keeps_what_was_done(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    draw_box(qtbot, window, DISC_BOX)
+    with qtbot.waitSignal(window.controller.propagation_finished, timeout=60_000) as done:
+        with qtbot.waitSignal(window.controller.propagation_step, timeout=30_000):
+            qtbot.keyClick(window, Qt.Key.Key_F)
+        assert window.controller.is_running and window.stop_button.isVisible()
+        window.show_frame(0)  # the window stays usable while the worker runs
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert "stopped after" in done.args[0]
+    kept = window.controller.model.provenance_counts(1)["propagated"]
+    assert 1 <= kept < 89
+    assert not window.stop_button.isVisible()
+
+
+def test_brush_changes_a_mask_and_undo_restores_it(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    draw_box(qtbot, window, DISC_BOX)
+    model = window.controller.model
+    before = window.controller.mask_array(1, 0).copy()
+    qtbot.keyClick(window, Qt.Key.Key_D)  # brush
+    drag(qtbot, window, (300, 300), (340, 300))
+    after = window.controller.mask_array(1, 0)
+    assert after[300, 320] == 1 and after.sum() > before.sum()
+    assert model.mask(1, 0).provenance is Provenance.USER  # an edit makes a locked keyframe
+    qtbot.keyClick(window, Qt.Key.Key_E)  # eraser
+    drag(qtbot, window, (300, 300), (340, 300))
+    assert window.controller.mask_array(1, 0)[300, 320] == 0
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert np.array_equal(window.controller.mask_array(1, 0), before)
+    assert model.mask(1, 0).provenance is Provenance.INIT
+    qtbot.keyClick(
+        window,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier,
+    )
+    assert window.controller.mask_array(1, 0)[300, 320] == 1
+
+
+def test_polygon_adds_to_the_selected_object(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClick(window, Qt.Key.Key_G)
+    viewport = window.canvas.viewport()
+    for x, y in ((400, 40), (460, 40), (460, 100), (400, 100)):
+        qtbot.mouseClick(
+            viewport, Qt.MouseButton.LeftButton, pos=window.canvas.mapFromScene(QPointF(x, y))
+        )
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    mask = window.controller.mask_array(1, 0)
+    assert mask[70, 430] == 1 and mask[20, 430] == 0
+    assert 3000 < mask.sum() < 4200  # about 60 x 60
+
+
+def test_reinit_then_propagate_again_stops_at_the_keyframe(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    draw_box(qtbot, window, DISC_BOX)
+    run_to_end(qtbot, window, Qt.Key.Key_F)
+    model = window.controller.model
+    old_tail = model.mask(1, 70)
+    # A corrected frame: Shift+box re-initialises the selected object on frame 40.
+    window.show_frame(40)
+    truth_x = 80 + 40 / 89 * 480  # the disc's centre on frame 40
+    draw_box(qtbot, window, (truth_x - 42, 84, 84, 84), Qt.KeyboardModifier.ShiftModifier)
+    assert model.mask(1, 40).provenance is Provenance.INIT
+    assert model.keyframes(1) == [0, 40]
+    window.show_frame(0)
+    message = run_to_end(qtbot, window, Qt.Key.Key_F)
+    assert "propagated 39 frames" in message  # frames 1..39, then the keyframe
+    assert model.mask(1, 40).provenance is Provenance.INIT
+    assert model.mask(1, 70) == old_tail  # beyond the keyframe nothing changed
+    window.show_frame(40)
+    assert "propagated 49 frames" in run_to_end(qtbot, window, Qt.Key.Key_F)
+    lane = lane_pixels(model, 1, 90)
+    assert tuple(lane[5, 40]) == model.objects[1].color  # keyframes in full colour
+
+
+def test_next_doubtful_frame_and_timeline_marks(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    draw_box(qtbot, window, DISC_BOX)
+    run_to_end(qtbot, window, Qt.Key.Key_F)
+    model = window.controller.model
+    m = model.mask(1, 50)
+    from dataclasses import replace
+
+    model.apply(model.set_masks("test", [(1, 50, replace(m, score=0.1))]))
+    window.show_frame(0)
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    assert window.current == 50
+    qtbot.keyClick(window, Qt.Key.Key_P)
+    assert window.current == 50 and "no doubtful" in window.statusBar().currentMessage()
+    assert tuple(window.timeline._strips[1][0, 50]) == LOW
+
+
+def test_objects_panel_edits_and_number_keys(
+    window: MainWindow, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QInputDialog
+
+    draw_box(qtbot, window, DISC_BOX)
+    qtbot.keyClick(window.panel, Qt.Key.Key_Escape)
+    window.panel.select(0)
+    draw_box(qtbot, window, (428, 60, 90, 90))  # the square
+    assert sorted(window.controller.model.objects) == [1, 2]
+    qtbot.keyClick(window, Qt.Key.Key_1)
+    assert window.selected == 1
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("disc", True))
+    window.panel.buttons["rename"].click()
+    assert window.controller.model.objects[1].name == "disc"
+    window.panel.list.item(1).setCheckState(Qt.CheckState.Unchecked)
+    assert window.controller.model.objects[2].visible is False
+    qtbot.keyClick(window, Qt.Key.Key_2)
+    window.panel.buttons["delete"].click()
+    assert list(window.controller.model.objects) == [1]
+    qtbot.keyClick(window, Qt.Key.Key_H)
+    assert not window.canvas.overlay_item.isVisible()
+
+
+def test_every_shortcut_is_listed_under_help(window: MainWindow) -> None:
+    rows = dict((what, keys) for keys, what in window.shortcut_rows)
+    for what in (
+        "Propagate forward",
+        "Propagate backward",
+        "Next doubtful frame",
+        "Undo",
+        "Play / pause",
+        "Select object 1–9",
+        "Smaller brush",
+    ):
+        assert what in rows, what
+    listed = {k for keys, _ in window.shortcut_rows for k in keys.split(", ")}
+    listed |= {str(k) for k in range(1, 10)} if "1–9" in listed else set()
+    for action in window.actions():
+        for seq in action.shortcuts():
+            assert seq.toString(seq.SequenceFormat.NativeText) in listed, seq.toString()
+    dialog = window.show_shortcuts()
+    assert dialog.table.rowCount() == len(rows)
+    dialog.close()
+
+
+def test_bad_file_shows_a_message_and_keeps_the_project(
+    window: MainWindow, qtbot, tmp_path: Path, errors: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    draw_box(qtbot, window, DISC_BOX)
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00" * 1000)
+    assert not window.open_path(bad)
+    assert errors and "broken.mp4" in errors[0]
+    assert "sample.mp4" in window.windowTitle() and list(window.controller.model.objects) == [1]
+    draw_box(qtbot, window, (5, 5, 0.5, 0.5))  # too small to be a box: ignored
+    assert list(window.controller.model.objects) == [1]  # nothing new
+    window.choose_tracker("siammask")  # no weights: the dialog explains, flow stays
+    assert window._weights_dialog is not None and window._weights_dialog.isVisible()
+    assert window.controller.tracker_kind == "flow"
+
+
+def test_project_reopens_with_its_objects_and_is_remembered(
+    qtbot, env: Path, errors: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    win = make_window(qtbot)
+    assert win.open_path(sample_clip())
+    draw_box(qtbot, win, DISC_BOX)
+    project = win.controller.store.path
+    win.close()
+    settings = Settings()
+    assert Path(settings.last) == sample_clip().resolve()
+    again = make_window(qtbot)
+    assert again.open_path(project)
+    assert list(again.controller.model.objects) == [1]
+    assert again.controller.model.mask(1, 0).provenance is Provenance.INIT
+    assert start_path([], Settings()) == project.resolve()
+    again.close()
+
+
+def test_auto_without_weights_says_flow_and_offers_the_dialog(
+    qtbot, env: Path, errors: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    win = make_window(qtbot, "auto")
+    assert win.open_path(sample_clip())
+    assert win.tracker_label.text().startswith("tracker: flow on CPU")
+    assert win._weights_dialog is not None and win._weights_dialog.isVisible()
+    win.close()
+
+
+def test_choosing_weights_switches_to_siammask(
+    qtbot, env: Path, errors: list[str], seeded_weights_file: Path
+) -> None:  # type: ignore[no-untyped-def]
+    win = make_window(qtbot, "auto")
+    assert win.open_path(sample_clip())
+    win.show_weights_dialog().weights_chosen.emit(seeded_weights_file)
+    assert win.controller.tracker.name == "siammask"
+    assert win.tracker_label.text() == "tracker: siammask on CPU"
+    assert win.tracker_actions["siammask"].isChecked()
+    win.close()
