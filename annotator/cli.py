@@ -1,4 +1,4 @@
-"""Headless command line: track, propagate, info, eval, eval-sim, weights, bench.
+"""Headless command line: track, propagate, info, export, import, eval, eval-sim, weights, bench.
 
 Every user error becomes one readable line on stderr and a non-zero exit
 status, never a traceback. Ctrl-C exits with status 130 after the command has
@@ -93,6 +93,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = sub.add_parser("info", help="print a project's summary as JSON")
     info.add_argument("project", type=Path)
+
+    ex = sub.add_parser(
+        "export", help="write a project as COCO, DAVIS, YouTube-VOS, mattes or video"
+    )
+    ex.add_argument("project", type=Path)
+    ex.add_argument(
+        "--format", required=True, choices=["coco", "davis", "youtube-vos", "mattes", "overlay"]
+    )
+    ex.add_argument("--out", type=Path, required=True, help="a .json (coco), .mp4 or a folder")
+    ex.add_argument("--objects", type=parse_ids, help="object ids, e.g. 1,2 (default: all)")
+    ex.add_argument("--frames", help="A:B, frames A to B-1 (default: all)")
+    ex.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    ex.add_argument("--no-frames", action="store_true", help="davis, youtube-vos: no JPEGs")
+    ex.add_argument("--feather", type=float, default=0.0, help="mattes: soft edge, pixels")
+    ex.add_argument("--resize-480p", action="store_true", help="davis: scale to 480 rows")
+
+    im = sub.add_parser("import", help="add DAVIS, COCO or YouTube-VOS masks as keyframes")
+    im.add_argument("project", type=Path, help="created if missing (then give --video)")
+    which = im.add_mutually_exclusive_group(required=True)
+    which.add_argument("--davis", type=Path, help="a DAVIS root or a folder of palette PNGs")
+    which.add_argument("--coco", type=Path, help="a COCO .json with track_id per annotation")
+    which.add_argument("--youtube-vos", type=Path, help="a YouTube-VOS root")
+    im.add_argument("--video", type=Path, help="the video or frames, for a new project")
 
     ev = sub.add_parser("eval", help="DAVIS J and F between two annotation folders")
     ev.add_argument("pred", type=Path, help="predicted annotations (DAVIS layout)")
@@ -212,6 +235,46 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from annotator.commands.export import export_project
+
+    options: dict[str, object] = {"overwrite": args.overwrite}
+    if args.format in ("davis", "youtube-vos"):
+        options["with_frames"] = not args.no_frames
+    if args.format == "davis":
+        options["resize_480p"] = args.resize_480p
+    if args.format == "mattes":
+        options["feather"] = args.feather
+    with tqdm(unit="frame", desc=f"exporting {args.format}", file=sys.stderr) as bar:
+        done = export_project(
+            args.project,
+            args.format,
+            args.out,
+            args.objects,
+            args.frames,
+            on_frame=lambda _f: bar.update(1),
+            **options,
+        )
+    log.info("wrote %s (%d frames)", args.out, done)
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from annotator.commands.export import import_into_project
+
+    for fmt, path in (
+        ("davis", args.davis),
+        ("coco", args.coco),
+        ("youtube-vos", args.youtube_vos),
+    ):
+        if path is not None:
+            objects, masks = import_into_project(args.project, fmt, path, args.video)
+            log.info("imported %d masks of %d objects into %s", masks, objects, args.project)
+    return 0
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     import json
 
@@ -300,6 +363,8 @@ COMMANDS = {
     "track": _cmd_track,
     "propagate": _cmd_propagate,
     "info": _cmd_info,
+    "export": _cmd_export,
+    "import": _cmd_import,
     "eval": _cmd_eval,
     "eval-sim": _cmd_eval_sim,
     "weights": _cmd_weights,

@@ -37,10 +37,19 @@ class Tool(enum.StrEnum):
 
 def to_qimage(frame: np.ndarray) -> QImage:
     """RGB (H, W, 3) or RGBA (H, W, 4) uint8 -> a QImage that owns a copy of the pixels."""
+    return _view(frame).copy()
+
+
+def to_pixmap(frame: np.ndarray) -> QPixmap:
+    """RGB or RGBA uint8 -> QPixmap, with one copy of the pixels (QImage views the array)."""
+    return QPixmap.fromImage(_view(np.ascontiguousarray(frame)))
+
+
+def _view(frame: np.ndarray) -> QImage:
     h, w, c = frame.shape
     data = np.ascontiguousarray(frame)
     fmt = QImage.Format.Format_RGB888 if c == 3 else QImage.Format.Format_RGBA8888
-    return QImage(data.data, w, h, c * w, fmt).copy()
+    return QImage(data.data, w, h, c * w, fmt)
 
 
 class Canvas(QGraphicsView):
@@ -89,7 +98,7 @@ class Canvas(QGraphicsView):
     # -- content -----------------------------------------------------------------------
     def set_frame(self, frame: np.ndarray) -> None:
         first = self.frame_item.pixmap().isNull()
-        self.frame_item.setPixmap(QPixmap.fromImage(to_qimage(frame)))
+        self.frame_item.setPixmap(to_pixmap(frame))
         self.scene().setSceneRect(QRectF(0, 0, frame.shape[1], frame.shape[0]))
         if first:
             self.fit()
@@ -100,10 +109,13 @@ class Canvas(QGraphicsView):
         self.overlay_item.setPixmap(QPixmap())
         self.set_decorations([])
 
-    def set_overlay(self, rgba: np.ndarray | None) -> None:
-        self.overlay_item.setPixmap(
-            QPixmap() if rgba is None else QPixmap.fromImage(to_qimage(rgba))
-        )
+    def set_overlay(self, rgba: np.ndarray | None, offset: tuple[int, int] = (0, 0)) -> None:
+        """An (h, w, 4) RGBA overlay whose top-left pixel sits at image pixel ``offset`` (x, y)."""
+        if rgba is None:
+            self.overlay_item.setPixmap(QPixmap())
+            return
+        self.overlay_item.setPixmap(to_pixmap(rgba))
+        self.overlay_item.setOffset(float(offset[0]), float(offset[1]))
 
     def set_overlay_visible(self, visible: bool) -> None:
         self.overlay_item.setVisible(visible)

@@ -286,8 +286,10 @@ class Controller(QObject):
         """Block until the worker thread ends (for scripts); results still need the event loop."""
         return self._thread is None or self._thread.wait(timeout_ms)
 
-    def _on_step(self, step: PropagationStep) -> None:
+    def _on_step(self, step: PropagationStep, image: np.ndarray) -> None:
         worker = self._worker
+        if self.source is not None:
+            self.source.offer(step.frame, image)
         try:
             if self.store is not None and self._last_plan is not None:
                 apply_step(self.store.model, self._last_plan, step)

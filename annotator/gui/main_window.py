@@ -38,7 +38,7 @@ from annotator.gui.canvas import Canvas, Tool
 from annotator.gui.controller import Controller
 from annotator.gui.dialogs import ShortcutsDialog, WeightsDialog
 from annotator.gui.objects_panel import ObjectsPanel
-from annotator.gui.raster import compose_overlay, fill_polygon, paint_stroke
+from annotator.gui.raster import compose_overlay, fill_polygon, layers_window, paint_stroke
 from annotator.gui.settings import Settings
 from annotator.gui.timeline import Timeline
 from annotator.propagation import Direction
@@ -47,6 +47,7 @@ from annotator.tracking.weights import find_weights
 
 log = logging.getLogger(__name__)
 
+FOLLOW_MS = 100
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v)"
 
 
@@ -77,8 +78,12 @@ class MainWindow(QMainWindow):
         split = QSplitter()
         split.addWidget(self.canvas)
         split.addWidget(self.panel)
-        split.setStretchFactor(0, 4)
-        split.setStretchFactor(1, 1)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 0)
+        split.setCollapsible(0, False)
+        self.panel.setMinimumWidth(240)
+        self.panel.setMaximumWidth(420)
+        split.setSizes([1000, 280])
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addWidget(split, 1)
@@ -278,6 +283,11 @@ class MainWindow(QMainWindow):
         self._shortcuts.append(("Right or middle drag", "Pan"))
         self._play = QTimer(self)
         self._play.timeout.connect(self._play_step)
+        self._follow_frame: int | None = None
+        self._follow_timer = QTimer(self)
+        self._follow_timer.setSingleShot(True)
+        self._follow_timer.setInterval(FOLLOW_MS)
+        self._follow_timer.timeout.connect(self._show_followed)
 
     @property
     def shortcut_rows(self) -> list[tuple[str, str]]:
@@ -414,9 +424,16 @@ class MainWindow(QMainWindow):
             anchor = (float(box[0]), float(box[1]) - 2) if box else (0.0, 0.0)
             label = f"{info.name}" + (f" {m.score:.2f}" if m.score is not None else "")
             decorations.append((label, info.color, polygon, anchor))
-        self.canvas.set_overlay(
-            compose_overlay(shape, layers, self.overlay_alpha) if layers else None
-        )
+        # Only the window around the masks is composed: a full 1080p RGBA image per
+        # frame would cost more than the tracker when following a run.
+        window = layers_window(shape, [m for m, _ in layers])
+        if window is None:
+            self.canvas.set_overlay(None)
+        else:
+            x0, y0, x1, y1 = window
+            cropped = [(m[y0:y1, x0:x1], colour) for m, colour in layers]
+            rgba = compose_overlay((y1 - y0, x1 - x0), cropped, self.overlay_alpha)
+            self.canvas.set_overlay(rgba, (x0, y0))
         self.canvas.set_decorations(decorations)
 
     def refresh(self) -> None:
@@ -606,9 +623,20 @@ class MainWindow(QMainWindow):
         self.progress.setValue(done)
         self.fps_label.setText(f"{fps:.1f} fps")
         if self.follow.isChecked():
-            self.show_frame(frame)
+            # Show the newest frame at most every FOLLOW_MS: drawing every frame of a
+            # fast run would take the CPU the tracker needs.
+            self._follow_frame = frame
+            if not self._follow_timer.isActive():
+                self._follow_timer.start()
+
+    def _show_followed(self) -> None:
+        if self._follow_frame is not None:
+            self.show_frame(self._follow_frame)
+            self._follow_frame = None
 
     def _on_run_finished(self, summary: str) -> None:
+        self._follow_timer.stop()
+        self._show_followed()
         self.progress.hide()
         self.stop_button.hide()
         self.statusBar().showMessage(summary, 5000)

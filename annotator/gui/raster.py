@@ -40,6 +40,26 @@ def fill_polygon(shape: tuple[int, int], points: Sequence[tuple[float, float]]) 
     return out
 
 
+def layers_window(
+    shape: tuple[int, int], masks: Sequence[np.ndarray], margin: int = 2
+) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1): the smallest window holding every mask, plus a margin; None if empty."""
+    boxes = []
+    for mask in masks:
+        rows = np.flatnonzero(mask.any(axis=1))
+        if rows.size:
+            cols = np.flatnonzero(mask.any(axis=0))
+            boxes.append((cols[0], rows[0], cols[-1] + 1, rows[-1] + 1))
+    if not boxes:
+        return None
+    h, w = shape
+    x0 = max(min(b[0] for b in boxes) - margin, 0)
+    y0 = max(min(b[1] for b in boxes) - margin, 0)
+    x1 = min(max(b[2] for b in boxes) + margin, w)
+    y1 = min(max(b[3] for b in boxes) + margin, h)
+    return int(x0), int(y0), int(x1), int(y1)
+
+
 def compose_overlay(
     shape: tuple[int, int], layers: Sequence[tuple[np.ndarray, tuple[int, int, int]]], alpha: float
 ) -> np.ndarray:

@@ -26,12 +26,15 @@ IN_FLIGHT = 4
 
 
 class PropagationWorker(QObject):
-    """Runs one plan. Signals: ``step(PropagationStep)``, ``failed(str)``, ``done()``.
+    """Runs one plan. Signals: ``step(PropagationStep, frame)``, ``failed(str)``, ``done()``.
+
+    ``frame`` is the RGB (H, W, 3) image of ``step.frame``, decoded already, so
+    the window can show it without decoding it a second time.
 
     ``done`` is emitted last, always, after every ``step`` and any ``failed``.
     """
 
-    step = Signal(object)
+    step = Signal(object, object)
     failed = Signal(str)
     done = Signal()
 
@@ -64,7 +67,7 @@ class PropagationWorker(QObject):
                     while not self.slots.acquire(timeout=0.05):
                         if self.cancel.is_set():
                             return
-                    self.step.emit(step)
+                    self.step.emit(step, source[step.frame])
         except AnnotatorError as exc:
             log.error("propagation failed: %s", exc)
             self.failed.emit(str(exc))

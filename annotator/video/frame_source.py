@@ -144,6 +144,11 @@ class FrameSource:
         self._last_index = index
         return frame
 
+    def offer(self, index: int, frame: np.ndarray) -> None:
+        """Cache a frame decoded elsewhere (another source on the same video), saving a decode."""
+        if 0 <= index < self.frame_count and index not in self._cache:
+            self._store(index, frame)
+
     def __iter__(self) -> Iterator[np.ndarray]:
         for i in range(self.frame_count):
             yield self.get(i)

@@ -6,11 +6,13 @@ benchmark input whose true masks are known exactly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
-import av
 import numpy as np
 from PIL import Image
+
+from annotator.video.writer import VideoWriter
 
 
 def render_frames(
@@ -65,17 +67,11 @@ def _blotches(rng: np.random.Generator, height: int, width: int, cell: int) -> n
     return np.asarray(smooth) > 127
 
 
-def write_video(path: Path, frames: list[np.ndarray], fps: int = 30, gop: int = 30) -> None:
+def write_video(path: Path, frames: Iterable[np.ndarray], fps: int = 30, gop: int = 30) -> None:
     """Encode RGB frames as H.264 (yuv420p) with a keyframe every ``gop`` frames."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"g": str(gop), "crf": "20", "preset": "veryfast"}
+    with VideoWriter(path, fps, gop) as writer:
         for frame in frames:
-            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
-        container.mux(stream.encode())
+            writer.write(frame)
 
 
 def write_sample_clip(path: Path) -> Path:
