@@ -183,6 +183,12 @@ def bench_video(frames: int = 2000) -> dict[str, object]:
     return bench_seek(frames)
 
 
+def bench_export(frames: int = 10_000, objects: int = 5) -> dict[str, object]:
+    from annotator.export.bench import bench_export as run
+
+    return run(frames, objects)
+
+
 def bench_store(frames: int = 10_000, objects: int = 10) -> dict[str, object]:
     from annotator.store.bench import bench_store as run
 

@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("name", nargs="?", default=None, help="checkpoint name (default: DAVIS)")
 
     bench = sub.add_parser("bench", help="measure speed; prints a JSON report")
-    bench.add_argument("what", choices=["tracker", "flow", "video", "store"])
+    bench.add_argument("what", choices=["tracker", "flow", "video", "store", "export"])
     bench.add_argument("--frames", type=int, default=20, help="frames timed per case")
     bench.add_argument("--json", type=Path, help="also write the report here")
     bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -146,10 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--video-frames", type=int, default=2000, help="length of the seek test clip"
     )
     bench.add_argument(
-        "--store-frames", type=int, default=10_000, help="frames of the store test project"
+        "--store-frames", type=int, default=10_000, help="frames of the store and export tests"
     )
     bench.add_argument(
         "--store-objects", type=int, default=10, help="objects of the store test project"
+    )
+    bench.add_argument(
+        "--export-objects", type=int, default=5, help="objects of the export test project"
     )
     return parser
 
@@ -348,6 +351,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         report = bench.bench_tracker(args.frames, args.device, args.weights)
     elif args.what == "flow":
         report = bench.bench_flow(args.frames)
+    elif args.what == "export":
+        report = bench.bench_export(args.store_frames, args.export_objects)
     elif args.what == "store":
         report = bench.bench_store(args.store_frames, args.store_objects)
     else:

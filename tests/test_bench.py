@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from annotator.video.bench import bench_seek
+from tests.test_cli_track import run_cli
 
 
 def test_video_bench_report_shape() -> None:
@@ -18,27 +17,19 @@ def test_video_bench_report_shape() -> None:
     assert report["seek_median_ms"] > 0 and report["sequential_fps"] > 0
 
 
-@pytest.mark.slow
-def test_tracker_bench_cli_writes_json(tmp_path: Path) -> None:
-    out = tmp_path / "bench.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "annotator",
-            "bench",
-            "tracker",
-            "--frames",
-            "1",
-            "--json",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def bench_cli(tmp_path: Path, what: str) -> dict:  # type: ignore[type-arg]
+    """``annotator bench WHAT --frames 1 --json F``: the report it wrote, same as it printed."""
+    out = tmp_path / f"{what}.json"
+    proc = run_cli("bench", what, "--frames", "1", "--json", out, timeout=600)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(out.read_text())
+    assert json.loads(proc.stdout) == report
+    return report
+
+
+@pytest.mark.slow
+def test_tracker_bench_cli_writes_json(tmp_path: Path) -> None:
+    report = bench_cli(tmp_path, "tracker")
     cpu = report["results"]["cpu"]
     for key in ("fps_1_object", "fps_4_objects_batched", "fps_4_objects_sequential"):
         assert cpu[key] > 0
@@ -56,15 +47,7 @@ def test_store_bench_report_shape() -> None:
 
 
 def test_flow_bench_cli_writes_json(tmp_path: Path) -> None:
-    out = tmp_path / "flow.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "annotator", "bench", "flow", "--frames", "1", "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr
-    report = json.loads(out.read_text())
+    report = bench_cli(tmp_path, "flow")
     row = report["results"]["480p_medium"]
     assert row["fps_1_object"] > 0 and row["fps_5_objects"] > 0 and row["fps_flow_only"] > 0
     assert set(report["results"]) == {
@@ -72,3 +55,12 @@ def test_flow_bench_cli_writes_json(tmp_path: Path) -> None:
         for size in ("480p", "1080p")
         for preset in ("medium", "fast", "ultrafast")
     }
+
+
+def test_export_bench_report_shape() -> None:
+    from annotator.export.bench import bench_export
+
+    report = bench_export(frames=30, objects=2, width=64, height=48)
+    for row in report["results"].values():
+        assert row["full_frames"] == 30 and row["full_seconds"] >= 0
+        assert row["peak_growth_mb_full_vs_short"] >= 0

@@ -349,3 +349,23 @@ def test_qt_calls_do_not_leak_references_to_none(qtbot) -> None:  # type: ignore
         label.setText("x")
         QCoreApplication.processEvents()
     assert sys.getrefcount(None) >= before - 50
+
+
+def test_export_and_import_from_the_window(window: MainWindow, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from pycocotools.coco import COCO
+
+    draw_box(qtbot, window, DISC_BOX)
+    run_to_end(qtbot, window, Qt.Key.Key_F)
+    out = tmp_path / "coco.json"
+    assert window.export("coco", out)
+    coco = COCO(str(out))
+    assert len(coco.getAnnIds()) == 90
+    davis = tmp_path / "davis"
+    assert window.export("davis", davis)
+    assert len(list((davis / "Annotations" / "480p" / "sample").glob("*.png"))) == 90
+    # Importing the same masks back makes every frame a user keyframe, in one undo step.
+    assert window.import_dataset("coco", out)
+    model = window.controller.model
+    assert model.provenance_counts(1)["user"] == 90
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert model.provenance_counts(1)["propagated"] == 89

@@ -18,11 +18,13 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
+from annotator.commands.export import apply_import, make_job, read_dataset, sequence_name
 from annotator.commands.project import open_or_create, open_with_video, video_path_of
 from annotator.commands.propagate import add_box_objects, apply_step, object_color
 from annotator.core import rle
 from annotator.core.model import Edit, FrameMask, ObjectInfo, Provenance
 from annotator.errors import AnnotatorError
+from annotator.export.common import ExportJob
 from annotator.gui.worker import PropagationWorker
 from annotator.propagation import Direction, PropagationPlan, PropagationStep, result_mask
 from annotator.store.project import ProjectStore
@@ -218,6 +220,20 @@ class Controller(QObject):
         store = self._require()
         self._no_run("redo")
         return store.redo()
+
+    # -- datasets ----------------------------------------------------------------------
+    def export_job(self, objects: list[int] | None = None, frames: str | None = None) -> ExportJob:
+        """What File ▸ Export writes: the open project's objects and frames."""
+        store = self._require()
+        self._no_run("export")
+        return make_job(store.model, self.source, sequence_name(store), objects, frames)  # type: ignore[arg-type]
+
+    def import_dataset(self, fmt: str, path: Path) -> tuple[int, int]:
+        """Add a DAVIS, COCO or YouTube-VOS dataset's masks as user keyframes (one undo step)."""
+        store = self._require()
+        self._no_run("import")
+        found = read_dataset(fmt, path, self.source.size, len(self.source))  # type: ignore[union-attr,arg-type]
+        return apply_import(store.model, found, f"import {fmt} {path.name}")
 
     # -- navigation --------------------------------------------------------------------
     def doubtful_frame(self, frame: int, step: int, objects: list[int] | None = None) -> int | None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QProgressDialog,
     QPushButton,
     QSlider,
     QSplitter,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.commands.export import FORMATS, run_export
 from annotator.core import rle
 from annotator.core.model import Edit
 from annotator.errors import AnnotatorError
@@ -191,6 +193,12 @@ class MainWindow(QMainWindow):
         self._action(file, "Open &project…", "Ctrl+Shift+O", self._ask_project)
         self.recent_menu = file.addMenu("&Recent")
         self._fill_recent()
+        file.addSeparator()
+        self._action(file, "&Export…", "Ctrl+E", self.export_dialog)
+        importing = file.addMenu("&Import")
+        importing.addAction("DAVIS folder…", lambda: self.import_dialog("davis"))
+        importing.addAction("YouTube-VOS folder…", lambda: self.import_dialog("youtube-vos"))
+        importing.addAction("COCO file…", lambda: self.import_dialog("coco"))
         file.addSeparator()
         self._action(file, "&Quit", QKeySequence.StandardKey.Quit, self.close)
 
@@ -586,6 +594,64 @@ class MainWindow(QMainWindow):
     def _delete(self, object_id: int) -> None:
         if object_id:
             self._guard("Delete", lambda: self.controller.delete_object(object_id))
+
+    # -- export and import -------------------------------------------------------------
+    def export_dialog(self) -> None:
+        """Ask for a format and a place, then export with a progress dialog."""
+        if self.controller.model is None:
+            return
+        fmt, ok = QInputDialog.getItem(self, "Export", "Format:", list(FORMATS), 0, False)
+        if not ok:
+            return
+        if fmt in ("coco", "overlay"):
+            suffix = ".json" if fmt == "coco" else ".mp4"
+            path, _ = QFileDialog.getSaveFileName(self, "Export to", "", f"*{suffix}")
+        else:
+            path = QFileDialog.getExistingDirectory(self, "Export into an empty folder")
+        if path:
+            self.export(fmt, Path(path))
+
+    def export(self, fmt: str, out: Path, overwrite: bool = False) -> bool:
+        """Export the open project; a progress dialog shows it and Cancel leaves nothing behind."""
+        job = self._guard("Export", self.controller.export_job)
+        if job is None:
+            return False
+        progress = QProgressDialog(f"Exporting {fmt}…", "Cancel", 0, len(job.frames), self)  # type: ignore[attr-defined]
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        steps = run_export(job, fmt, out, overwrite=overwrite)  # type: ignore[arg-type]
+
+        def run() -> bool:
+            for done, _ in enumerate(steps, start=1):
+                progress.setValue(done)
+                if progress.wasCanceled():
+                    steps.close()  # the staged output is removed
+                    return False
+            return True
+
+        finished = self._guard("Export", run)
+        progress.close()
+        if finished:
+            self.statusBar().showMessage(f"exported {fmt} to {out}", 5000)
+        return bool(finished)
+
+    def import_dialog(self, fmt: str) -> None:
+        if self.controller.model is None:
+            return
+        if fmt == "coco":
+            path, _ = QFileDialog.getOpenFileName(self, "Import COCO", "", "COCO (*.json)")
+        else:
+            path = QFileDialog.getExistingDirectory(self, f"Import {fmt}")
+        if path:
+            self.import_dataset(fmt, Path(path))
+
+    def import_dataset(self, fmt: str, path: Path) -> bool:
+        found = self._guard("Import", lambda: self.controller.import_dataset(fmt, path))
+        if found is None:
+            return False
+        objects, masks = found  # type: ignore[misc]
+        self.statusBar().showMessage(f"imported {masks} masks of {objects} objects", 5000)
+        return True
 
     # -- undo -------------------------------------------------------------------------
     def undo(self) -> None:
