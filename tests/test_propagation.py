@@ -12,6 +12,7 @@ from annotator.commands.propagate import run_propagation
 from annotator.core import rle
 from annotator.core.model import AnnotationModel, FrameMask, ObjectInfo, Provenance
 from annotator.propagation import (
+    BLEND_AGREEMENT,
     Direction,
     PropagationPlan,
     blend_masks,
@@ -207,3 +208,24 @@ def test_blend_masks_interpolates_shapes() -> None:
     assert abs(cols[0] - 20) <= 1 and abs(len(cols) - 10) <= 2
     empty = np.zeros_like(a)
     assert np.array_equal(blend_masks([empty, b], [1.0, 2.0]), b)
+
+
+def test_disagreeing_runs_keep_the_nearer_mask_and_agreeing_runs_morph() -> None:
+    # Keyframes 0 (x=2) and 10 (x=12); forward moves 1 px a frame, backward stays at x=12.
+    model = model_with({1: [0, 10]})
+    frames = IndexedFrames(30)
+    run_propagation(
+        model, frames, ShiftTracker(dx=1), PropagationPlan.from_model(model, 0, "forward")
+    )
+    run_propagation(
+        model, frames, ShiftTracker(dx=0), PropagationPlan.from_model(model, 10, "backward")
+    )
+    # Frame 8: x=10 against x=12, IoU 8/12 < BLEND_AGREEMENT: the nearer run (from 10) wins as is.
+    assert mask_iou(square(10), square(12)) < BLEND_AGREEMENT
+    assert np.array_equal(rle.decode(model.mask(1, 8).rle), square(12))
+    # Frame 9: x=11 against x=12, IoU 9/11: a morph between the two.
+    assert mask_iou(square(11), square(12)) >= BLEND_AGREEMENT
+    cols = np.nonzero(rle.decode(model.mask(1, 9).rle).any(axis=0))[0]
+    assert 11 <= cols[0] <= 12 and model.mask(1, 9).provenance is Provenance.BLENDED
+    # Frame 2: x=4 against x=12; the run from 0 is nearer and wins.
+    assert np.array_equal(rle.decode(model.mask(1, 2).rle), square(4))
