@@ -32,6 +32,7 @@ VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
 DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 DEFAULT_PREFETCH = 8
+STEP_BACK = 2
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,10 @@ class VideoFileSource(FrameSource):
             self._container.close()
             raise VideoError(f"{path} has no video stream")
         self._stream = self._container.streams.video[0]
-        self._stream.thread_type = "AUTO"
+        # Slice threading: frame threading keeps several frames in flight, which a
+        # seek pays for on every restart. Measured with `annotator bench video` on
+        # 2 cores: median 1080p seek 33 ms against 61 ms (AUTO), and faster reading.
+        self._stream.thread_type = "SLICE"
         self._pts, self._key_pts = self._scan()
         if not self._pts:
             self._container.close()
@@ -308,7 +312,9 @@ class VideoFileSource(FrameSource):
         # Decoding on from where the decoder is beats a seek whenever no keyframe
         # lies between here and the target.
         ahead = self._next_pts is not None and self._keyframe_before(target) <= self._next_pts
-        backward = index < self._last_index
+        # Stepping back (the user's Left key, backward propagation) keeps the frames
+        # decoded on the way; a random jump back does not pay to convert them.
+        backward = 0 < self._last_index - index <= STEP_BACK
         if self._decoder is None or not ahead or self._next_pts > target:
             self._restart_at(target)
         assert self._decoder is not None
