@@ -165,3 +165,18 @@ def test_eval_sim_on_davis2016_with_grey_masks() -> None:
 def test_eval_sim_bad_root_is_a_clear_error(tmp_path: Path) -> None:
     proc = run_cli("eval-sim", tmp_path, "--tracker", "flow")
     assert proc.returncode != 0 and "not a DAVIS root" in proc.stderr
+
+
+def test_eval_sim_runs_siammask_with_given_weights(
+    tmp_path: Path, seeded_weights_file: Path
+) -> None:
+    synthetic_davis(tmp_path, n=8)
+    proc = run_cli(
+        "eval-sim", tmp_path, "--tracker", "siammask", "--weights", seeded_weights_file,
+        "--keyframe-every", "4", "--json",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "tracker: siammask" in proc.stderr
+    seq = json.loads(proc.stdout)["sequences"]["shapes"]
+    assert seq["frames"] == 8 - 3  # keyframes 0, 4, 7
+    assert 0.0 <= seq["J"] <= 1.0  # random weights: the numbers mean nothing, the path works
