@@ -20,6 +20,7 @@ from annotator.gui.controller import Controller
 from annotator.gui.main_window import MainWindow
 from annotator.gui.settings import Settings
 from annotator.gui.timeline import LOW, lane_pixels
+from annotator.video.synthetic import render_frames, write_video
 
 pytestmark = pytest.mark.gui
 
@@ -369,3 +370,24 @@ def test_export_and_import_from_the_window(window: MainWindow, qtbot, tmp_path: 
     assert model.provenance_counts(1)["user"] == 90
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert model.provenance_counts(1)["propagated"] == 89
+
+
+def test_dropping_a_file_opens_it(window: MainWindow, tmp_path: Path) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    frames, _ = render_frames(6, 160, 96)
+    clip = tmp_path / "dropped.mp4"
+    write_video(clip, frames)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(clip))])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    assert "dropped.mp4" in window.windowTitle() and window.frame_count == 6
+    assert str(clip.resolve()) in Settings().recent()

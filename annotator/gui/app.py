@@ -70,6 +70,7 @@ def main(argv: Sequence[str] = ()) -> int:
     settings = Settings()
     window = MainWindow(settings=settings)
     window.show()
-    if not window.open_path(start_path(argv, settings)) and argv:
-        window.open_path(sample_clip())
+    first = start_path(argv, settings)
+    if not window.open_path(first) and first != sample_clip():
+        window.open_path(sample_clip())  # the message said why; show something usable
     return app.exec()

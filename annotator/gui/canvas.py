@@ -90,6 +90,7 @@ class Canvas(QGraphicsView):
         for item in (self._rubber, self._stroke_item, self._cursor, self._polygon_item):
             self.scene().addItem(item)
         self._pan_from: QPointF | None = None
+        self._zoomed = False  # until the user zooms, the frame follows the window's size
         self.setMouseTracking(True)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -151,7 +152,13 @@ class Canvas(QGraphicsView):
         self.set_overlay_visible(self.overlay_item.isVisible())
 
     def fit(self) -> None:
+        self._zoomed = False
         self.fitInView(self.frame_item, Qt.AspectRatioMode.KeepAspectRatio)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        if not self._zoomed and not self.frame_item.pixmap().isNull():
+            self.fit()
 
     # -- tools -------------------------------------------------------------------------
     def set_tool(self, tool: Tool) -> None:
@@ -244,6 +251,7 @@ class Canvas(QGraphicsView):
     def wheelEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         factor = 1.0015 ** event.angleDelta().y()
         self.scale(factor, factor)
+        self._zoomed = True
 
     def viewportEvent(self, event) -> bool:  # type: ignore[no-untyped-def]
         # Trackpad pinch arrives as a native zoom gesture, not as wheel events.
@@ -253,6 +261,7 @@ class Canvas(QGraphicsView):
         ):
             factor = 1.0 + event.value()
             self.scale(factor, factor)
+            self._zoomed = True
             return True
         return super().viewportEvent(event)
 
