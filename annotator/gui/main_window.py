@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QProgressDialog,
@@ -39,6 +40,7 @@ from annotator.errors import AnnotatorError
 from annotator.gui.canvas import Canvas, Tool
 from annotator.gui.controller import Controller
 from annotator.gui.dialogs import ShortcutsDialog, WeightsDialog
+from annotator.gui.menus import build_menus
 from annotator.gui.objects_panel import ObjectsPanel
 from annotator.gui.raster import compose_overlay, fill_polygon, layers_window, paint_stroke
 from annotator.gui.settings import Settings
@@ -56,6 +58,12 @@ VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v)"
 class MainWindow(QMainWindow):
     """The annotation window. ``open_path`` opens a video, a frame folder or a project."""
 
+    # Filled by ``build_menus``.
+    tool_actions: dict[Tool, QAction]
+    tracker_actions: dict[str, QAction]
+    overlay_action: QAction
+    recent_menu: QMenu
+
     def __init__(
         self, controller: Controller | None = None, settings: Settings | None = None
     ) -> None:
@@ -66,7 +74,6 @@ class MainWindow(QMainWindow):
         self.selected = 0
         self.overlay_alpha = float(self.settings.get("opacity", 0.45))  # type: ignore[arg-type]
         self.last_frame_shown_at = 0.0
-        self._shortcuts: list[tuple[str, str]] = []
         self._weights_dialog: WeightsDialog | None = None
 
         self.canvas = Canvas()
@@ -141,7 +148,14 @@ class MainWindow(QMainWindow):
         c.propagation_finished.connect(self._on_run_finished)
         c.error.connect(self.show_error)
 
-        self._build_menus()
+        self._shortcuts = build_menus(self)
+        self._play = QTimer(self)
+        self._play.timeout.connect(self._play_step)
+        self._follow_frame: int | None = None
+        self._follow_timer = QTimer(self)
+        self._follow_timer.setSingleShot(True)
+        self._follow_timer.setInterval(FOLLOW_MS)
+        self._follow_timer.timeout.connect(self._show_followed)
         self.setAcceptDrops(True)
         self.setWindowTitle("annotator")
         self.resize(1280, 820)
@@ -167,139 +181,9 @@ class MainWindow(QMainWindow):
             self.show_error(what, str(exc))
             return None
 
-    # -- menus and shortcuts ----------------------------------------------------------
-    def _action(
-        self, menu, text: str, keys, handler: Callable[[], object], help_text: str | None = None
-    ) -> QAction:  # type: ignore[no-untyped-def]
-        action = QAction(text, self)
-        if keys:
-            seqs = [QKeySequence(k) for k in (keys if isinstance(keys, list) else [keys])]
-            seqs = [q for q in seqs if not q.isEmpty()]
-            action.setShortcuts(seqs)
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            shown = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in seqs)
-            if seqs:
-                self._shortcuts.append((shown, help_text or text.replace("&", "").rstrip("…")))
-        action.triggered.connect(lambda _checked=False: handler())
-        menu.addAction(action)
-        self.addAction(action)
-        return action
-
-    def _build_menus(self) -> None:
-        m = self.menuBar()
-        file = m.addMenu("&File")
-        self._action(file, "&Open video…", QKeySequence.StandardKey.Open, self._ask_video)
-        self._action(file, "Open &folder of frames…", None, self._ask_folder)
-        self._action(file, "Open &project…", "Ctrl+Shift+O", self._ask_project)
-        self.recent_menu = file.addMenu("&Recent")
-        self._fill_recent()
-        file.addSeparator()
-        self._action(file, "&Export…", "Ctrl+E", self.export_dialog)
-        importing = file.addMenu("&Import")
-        importing.addAction("DAVIS folder…", lambda: self.import_dialog("davis"))
-        importing.addAction("YouTube-VOS folder…", lambda: self.import_dialog("youtube-vos"))
-        importing.addAction("COCO file…", lambda: self.import_dialog("coco"))
-        file.addSeparator()
-        self._action(file, "&Quit", QKeySequence.StandardKey.Quit, self.close)
-
-        edit = m.addMenu("&Edit")
-        self._action(edit, "&Undo", QKeySequence.StandardKey.Undo, self.undo)
-        self._action(edit, "&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], self.redo)
-        edit.addSeparator()
-        self._action(edit, "Delete selected object", None, lambda: self._delete(self.selected))
-
-        tools = m.addMenu("&Tools")
-        self.tool_actions: dict[Tool, QAction] = {}
-        group = QActionGroup(self)
-        for tool, key, text in (
-            (Tool.BOX, "R", "&Box: new object (Shift+drag: re-initialise selected)"),
-            (Tool.BRUSH, "D", "B&rush"),
-            (Tool.ERASER, "E", "&Eraser"),
-            (Tool.POLYGON, "G", "&Polygon (Enter or double click closes)"),
-        ):
-            a = self._action(tools, text, key, lambda t=tool: self.set_tool(t))
-            a.setCheckable(True)
-            group.addAction(a)
-            self.tool_actions[tool] = a
-        self.tool_actions[Tool.BOX].setChecked(True)
-        tools.addSeparator()
-        self._action(tools, "Smaller brush", "[", lambda: self.canvas.change_brush(1 / 1.25))
-        self._action(tools, "Larger brush", "]", lambda: self.canvas.change_brush(1.25))
-        self._action(tools, "Close polygon", ["Return", "Enter"], self.canvas.finish_polygon)
-
-        nav = m.addMenu("&Go")
-        self._action(nav, "Next frame", "Right", lambda: self.show_frame(self.current + 1))
-        self._action(nav, "Previous frame", "Left", lambda: self.show_frame(self.current - 1))
-        self._action(
-            nav, "Ten frames on", "Shift+Right", lambda: self.show_frame(self.current + 10)
-        )
-        self._action(
-            nav, "Ten frames back", "Shift+Left", lambda: self.show_frame(self.current - 10)
-        )
-        self._action(nav, "First frame", "Home", lambda: self.show_frame(0))
-        self._action(nav, "Last frame", "End", lambda: self.show_frame(self.frame_count - 1))
-        self._action(nav, "Play / pause", "Space", self.toggle_play)
-        self._action(nav, "Next doubtful frame", "N", lambda: self.goto_doubtful(1))
-        self._action(nav, "Previous doubtful frame", "P", lambda: self.goto_doubtful(-1))
-        for k in range(1, 10):
-            self._action(nav, f"Select object {k}", str(k), lambda k=k: self.panel.select(k))
-        # One help row for the nine number keys.
-        self._shortcuts = [r for r in self._shortcuts if not r[1].startswith("Select object")]
-        self._shortcuts.append(("1–9", "Select object 1–9"))
-
-        prop = m.addMenu("&Propagate")
-        self._action(prop, "Propagate &forward", "F", lambda: self.propagate(Direction.FORWARD))
-        self._action(prop, "Propagate &backward", "B", lambda: self.propagate(Direction.BACKWARD))
-        self._action(prop, "&Stop", "Esc", self.escape, "Stop propagation; cancel the tool in use")
-        prop.addSeparator()
-        tracker = prop.addMenu("&Tracker")
-        self.tracker_actions: dict[str, QAction] = {}
-        tgroup = QActionGroup(self)
-        for kind, text in (
-            ("auto", "Auto (SiamMask when its weights are found)"),
-            ("siammask", "SiamMask"),
-            ("flow", "Optical flow (no weights needed)"),
-        ):
-            a = QAction(text, self, checkable=True)
-            a.triggered.connect(lambda _c=False, kind=kind: self.choose_tracker(kind))
-            tgroup.addAction(a)
-            tracker.addAction(a)
-            self.tracker_actions[kind] = a
-        self.tracker_actions.get(
-            self.controller.tracker_kind, self.tracker_actions["auto"]
-        ).setChecked(True)
-        prop.addAction("SiamMask &weights…", self.show_weights_dialog)
-
-        view = m.addMenu("&View")
-        self.overlay_action = self._action(view, "Show &overlays", "H", self.toggle_overlays)
-        self.overlay_action.setCheckable(True)
-        self.overlay_action.setChecked(True)
-        self._action(
-            view, "More opaque", "Ctrl+Up", lambda: self.set_opacity(self.overlay_alpha + 0.1)
-        )
-        self._action(
-            view,
-            "More transparent",
-            "Ctrl+Down",
-            lambda: self.set_opacity(self.overlay_alpha - 0.1),
-        )
-        self._action(view, "Fit to window", "Ctrl+0", self.canvas.fit)
-
-        help_menu = m.addMenu("&Help")
-        help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
-        self._shortcuts.append(("Mouse wheel, pinch", "Zoom"))
-        self._shortcuts.append(("Right or middle drag", "Pan"))
-        self._play = QTimer(self)
-        self._play.timeout.connect(self._play_step)
-        self._follow_frame: int | None = None
-        self._follow_timer = QTimer(self)
-        self._follow_timer.setSingleShot(True)
-        self._follow_timer.setInterval(FOLLOW_MS)
-        self._follow_timer.timeout.connect(self._show_followed)
-
     @property
     def shortcut_rows(self) -> list[tuple[str, str]]:
-        return list(self._shortcuts)
+        return list(self._shortcuts.rows)
 
     def show_shortcuts(self) -> ShortcutsDialog:
         dialog = ShortcutsDialog(self.shortcut_rows, self)

@@ -1,0 +1,156 @@
+"""The window's menus: every action, its shortcut, and the table Help shows.
+
+Each shortcut is a ``QAction`` added to the window, so it works wherever the
+focus is in the window, and ``Shortcuts.rows`` lists it for Help from the same
+place it is defined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from annotator.gui.canvas import Tool
+from annotator.propagation import Direction
+
+if TYPE_CHECKING:
+    from annotator.gui.main_window import MainWindow
+
+Keys = str | QKeySequence.StandardKey | list[str] | None
+
+
+class Shortcuts:
+    """Makes actions with shortcuts on a window and remembers (keys, what) rows for Help."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.rows: list[tuple[str, str]] = []
+
+    def action(
+        self,
+        menu: QMenu,
+        text: str,
+        keys: Keys,
+        handler: Callable[[], object],
+        help_text: str | None = None,
+    ) -> QAction:
+        action = QAction(text, self.window)
+        if keys:
+            seqs = [QKeySequence(k) for k in (keys if isinstance(keys, list) else [keys])]
+            seqs = [q for q in seqs if not q.isEmpty()]
+            action.setShortcuts(seqs)
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            shown = ", ".join(q.toString(QKeySequence.SequenceFormat.NativeText) for q in seqs)
+            if seqs:
+                self.rows.append((shown, help_text or text.replace("&", "").rstrip("…")))
+        action.triggered.connect(lambda _checked=False: handler())
+        menu.addAction(action)
+        self.window.addAction(action)
+        return action
+
+
+def build_menus(w: MainWindow) -> Shortcuts:
+    """Fill the window's menu bar; sets ``w.recent_menu``, ``w.tool_actions``,
+    ``w.tracker_actions`` and ``w.overlay_action``."""
+    shortcuts = Shortcuts(w)
+    m = w.menuBar()
+    file = m.addMenu("&File")
+    shortcuts.action(file, "&Open video…", QKeySequence.StandardKey.Open, w._ask_video)
+    shortcuts.action(file, "Open &folder of frames…", None, w._ask_folder)
+    shortcuts.action(file, "Open &project…", "Ctrl+Shift+O", w._ask_project)
+    w.recent_menu = file.addMenu("&Recent")
+    w._fill_recent()
+    file.addSeparator()
+    shortcuts.action(file, "&Export…", "Ctrl+E", w.export_dialog)
+    importing = file.addMenu("&Import")
+    importing.addAction("DAVIS folder…", lambda: w.import_dialog("davis"))
+    importing.addAction("YouTube-VOS folder…", lambda: w.import_dialog("youtube-vos"))
+    importing.addAction("COCO file…", lambda: w.import_dialog("coco"))
+    file.addSeparator()
+    shortcuts.action(file, "&Quit", QKeySequence.StandardKey.Quit, w.close)
+
+    edit = m.addMenu("&Edit")
+    shortcuts.action(edit, "&Undo", QKeySequence.StandardKey.Undo, w.undo)
+    shortcuts.action(edit, "&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], w.redo)
+    edit.addSeparator()
+    shortcuts.action(edit, "Delete selected object", None, lambda: w._delete(w.selected))
+
+    tools = m.addMenu("&Tools")
+    w.tool_actions = {}
+    group = QActionGroup(w)
+    for tool, key, text in (
+        (Tool.BOX, "R", "&Box: new object (Shift+drag: re-initialise selected)"),
+        (Tool.BRUSH, "D", "B&rush"),
+        (Tool.ERASER, "E", "&Eraser"),
+        (Tool.POLYGON, "G", "&Polygon (Enter or double click closes)"),
+    ):
+        a = shortcuts.action(tools, text, key, lambda t=tool: w.set_tool(t))
+        a.setCheckable(True)
+        group.addAction(a)
+        w.tool_actions[tool] = a
+    w.tool_actions[Tool.BOX].setChecked(True)
+    tools.addSeparator()
+    shortcuts.action(tools, "Smaller brush", "[", lambda: w.canvas.change_brush(1 / 1.25))
+    shortcuts.action(tools, "Larger brush", "]", lambda: w.canvas.change_brush(1.25))
+    shortcuts.action(tools, "Close polygon", ["Return", "Enter"], w.canvas.finish_polygon)
+
+    nav = m.addMenu("&Go")
+    shortcuts.action(nav, "Next frame", "Right", lambda: w.show_frame(w.current + 1))
+    shortcuts.action(nav, "Previous frame", "Left", lambda: w.show_frame(w.current - 1))
+    shortcuts.action(nav, "Ten frames on", "Shift+Right", lambda: w.show_frame(w.current + 10))
+    shortcuts.action(nav, "Ten frames back", "Shift+Left", lambda: w.show_frame(w.current - 10))
+    shortcuts.action(nav, "First frame", "Home", lambda: w.show_frame(0))
+    shortcuts.action(nav, "Last frame", "End", lambda: w.show_frame(w.frame_count - 1))
+    shortcuts.action(nav, "Play / pause", "Space", w.toggle_play)
+    shortcuts.action(nav, "Next doubtful frame", "N", lambda: w.goto_doubtful(1))
+    shortcuts.action(nav, "Previous doubtful frame", "P", lambda: w.goto_doubtful(-1))
+    for k in range(1, 10):
+        shortcuts.action(nav, f"Select object {k}", str(k), lambda k=k: w.panel.select(k))
+    # One help row for the nine number keys.
+    shortcuts.rows = [r for r in shortcuts.rows if not r[1].startswith("Select object")]
+    shortcuts.rows.append(("1–9", "Select object 1–9"))
+
+    prop = m.addMenu("&Propagate")
+    shortcuts.action(prop, "Propagate &forward", "F", lambda: w.propagate(Direction.FORWARD))
+    shortcuts.action(prop, "Propagate &backward", "B", lambda: w.propagate(Direction.BACKWARD))
+    shortcuts.action(prop, "&Stop", "Esc", w.escape, "Stop propagation; cancel the tool in use")
+    prop.addSeparator()
+    tracker = prop.addMenu("&Tracker")
+    w.tracker_actions = {}
+    tgroup = QActionGroup(w)
+    for kind, text in (
+        ("auto", "Auto (SiamMask when its weights are found)"),
+        ("siammask", "SiamMask"),
+        ("flow", "Optical flow (no weights needed)"),
+    ):
+        a = QAction(text, w, checkable=True)
+        a.triggered.connect(lambda _c=False, kind=kind: w.choose_tracker(kind))
+        tgroup.addAction(a)
+        tracker.addAction(a)
+        w.tracker_actions[kind] = a
+    w.tracker_actions.get(w.controller.tracker_kind, w.tracker_actions["auto"]).setChecked(True)
+    prop.addAction("SiamMask &weights…", w.show_weights_dialog)
+
+    view = m.addMenu("&View")
+    w.overlay_action = shortcuts.action(view, "Show &overlays", "H", w.toggle_overlays)
+    w.overlay_action.setCheckable(True)
+    w.overlay_action.setChecked(True)
+    shortcuts.action(view, "More opaque", "Ctrl+Up", lambda: w.set_opacity(w.overlay_alpha + 0.1))
+    shortcuts.action(
+        view,
+        "More transparent",
+        "Ctrl+Down",
+        lambda: w.set_opacity(w.overlay_alpha - 0.1),
+    )
+    shortcuts.action(view, "Fit to window", "Ctrl+0", w.canvas.fit)
+
+    help_menu = m.addMenu("&Help")
+    help_menu.addAction("&Keyboard shortcuts", w.show_shortcuts)
+    shortcuts.rows.append(("Mouse wheel, pinch", "Zoom"))
+    shortcuts.rows.append(("Right or middle drag", "Pan"))
+
+    return shortcuts
