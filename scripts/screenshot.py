@@ -32,8 +32,8 @@ def main(frames: Path, out: Path) -> None:
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["ANNOTATOR_DATA_DIR"] = tmp
-        window = MainWindow(Controller("flow"), Settings(Path(tmp) / "shot.ini"))
+        controller = Controller("flow", projects=Path(tmp))
+        window = MainWindow(controller, Settings(Path(tmp) / "shot.ini"))
         window.resize(1280, 800)
         window.show()
         if not window.open_path(frames):

@@ -36,23 +36,23 @@ def _info(project: Path) -> dict:  # type: ignore[type-arg]
     return json.loads(proc.stdout)
 
 
+def track_disc_into(project: Path, clip: Path, weights: Path, start: int) -> tuple[str | Path, ...]:
+    """``annotator track`` of the disc from frame ``start`` into ``project``; returns the
+    tracker options (seeded weights on the CPU) for the commands that follow."""
+    common = ("--weights", weights, "--device", "cpu")
+    proc = run_cli(
+        "track", clip, "--box", "80,18,40,40", "--start-frame", str(start),
+        "--project", project, *common,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return common
+
+
 def test_track_into_a_project_then_propagate_backward_and_info(
     tmp_path: Path, disc_clip: Path, seeded_weights_file: Path
 ) -> None:
     project = tmp_path / "p.annot"
-    common = ("--weights", seeded_weights_file, "--device", "cpu")
-    proc = run_cli(
-        "track",
-        disc_clip,
-        "--box",
-        "80,18,40,40",
-        "--start-frame",
-        "30",
-        "--project",
-        project,
-        *common,
-    )
-    assert proc.returncode == 0, proc.stderr
+    common = track_disc_into(project, disc_clip, seeded_weights_file, 30)
     info = _info(project)
     assert info["video"]["frame_count"] == 40
     assert info["video"]["fingerprint"]["width"] == 200
@@ -100,19 +100,7 @@ def test_sigkill_during_propagate_keeps_every_committed_frame(
     tmp_path: Path, disc_clip: Path, seeded_weights_file: Path
 ) -> None:
     project = tmp_path / "p.annot"
-    common = ("--weights", seeded_weights_file, "--device", "cpu")
-    proc = run_cli(
-        "track",
-        disc_clip,
-        "--box",
-        "80,18,40,40",
-        "--start-frame",
-        "39",
-        "--project",
-        project,
-        *common,
-    )
-    assert proc.returncode == 0, proc.stderr
+    common = track_disc_into(project, disc_clip, seeded_weights_file, 39)
     child = subprocess.Popen(
         [
             sys.executable,

@@ -181,7 +181,7 @@ def test_existing_output_is_refused_unless_overwrite(project: Path, tmp_path: Pa
 def test_a_failure_mid_export_leaves_nothing(project: Path, tmp_path: Path) -> None:
     store, source = open_with_video(project)
     with store, source:
-        job = make_job(store.model, source, "clip")
+        job = make_job(store, source)
 
         def broken(f: int) -> np.ndarray:
             if f == 5:

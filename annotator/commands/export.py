@@ -27,20 +27,20 @@ IMPORT_FORMATS = ("davis", "coco", "youtube-vos")
 
 
 def make_job(
-    model: AnnotationModel,
+    store: ProjectStore,
     source: FrameSource,
-    name: str,
     objects: list[int] | None = None,
     frames: str | None = None,
 ) -> ExportJob:
+    """The export of a project's ``objects`` (default all) on ``frames`` ('A:B', default all)."""
     return ExportJob(
-        model=model,
-        name=name,
+        model=store.model,
+        name=sequence_name(store),
         size=source.size,
-        objects=select_objects(model, objects),
+        objects=select_objects(store.model, objects),
         frames=parse_frames(frames, len(source)),
         frame=source.get,
-        fps=getattr(source, "fps", 30.0) or 30.0,
+        fps=source.fps or 30.0,
     )
 
 
@@ -85,7 +85,7 @@ def export_project(
     """Export a project file; returns the number of frames written."""
     store, source = open_with_video(project)
     with store, source:
-        job = make_job(store.model, source, sequence_name(store), objects, frames)
+        job = make_job(store, source, objects, frames)
         done = 0
         for f in run_export(job, fmt, out, **options):  # type: ignore[arg-type]
             done += 1

@@ -244,10 +244,6 @@ class AnnotationModel:
             if changes:
                 self.history.push(Edit(label, tuple(changes)))
 
-    @property
-    def in_group(self) -> bool:
-        return self._group is not None
-
     def undo(self) -> Edit | None:
         self._no_group("undo")
         edit = self.history.pop_undo()

@@ -16,19 +16,19 @@ ALPHA = 0.5
 
 
 def overlay_frame(
-    frame: np.ndarray, layers: list[tuple[str, tuple[int, int, int], np.ndarray]]
+    frame: np.ndarray, layers: list[tuple[str, tuple[int, int, int], rle.RLE]]
 ) -> np.ndarray:
     """RGB (H, W, 3): ``frame`` with each (name, rgb, mask) tinted in order, names at their tops."""
     out = frame.astype(np.float32)
     for _, colour, mask in layers:
-        inside = mask > 0
+        inside = rle.decode(mask) > 0
         out[inside] = (1 - ALPHA) * out[inside] + ALPHA * np.asarray(colour, np.float32)
     image = Image.fromarray(out.astype(np.uint8))
     draw = ImageDraw.Draw(image)
     for name, colour, mask in layers:
-        ys, xs = np.nonzero(mask)
-        if xs.size:
-            x, y = int(xs.min()), max(int(ys.min()) - 12, 0)
+        x, y, w, _ = rle.bbox(mask)
+        if w > 0:
+            x, y = int(x), max(int(y) - 12, 0)
             draw.text((x + 1, y + 1), name, fill=(0, 0, 0))
             draw.text((x, y), name, fill=tuple(colour))
     return np.asarray(image)
@@ -41,8 +41,7 @@ def export_overlay(job: ExportJob, out: Path, overwrite: bool = False) -> Iterat
     with staged(out, overwrite, folder=False) as tmp, VideoWriter(tmp, job.fps) as writer:
         for f in job.frames:
             layers = [
-                (job.model.objects[k].name, job.model.objects[k].color, rle.decode(m))
-                for k, m in job.masks(f)
+                (job.model.objects[k].name, job.model.objects[k].color, m) for k, m in job.masks(f)
             ]
             writer.write(overlay_frame(np.asarray(job.pixels(f)), layers))
             yield f

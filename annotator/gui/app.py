@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from annotator.gui.main_window import MainWindow
-from annotator.gui.settings import Settings
+from annotator.gui.settings import Settings, data_dir
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +27,9 @@ def sample_clip() -> Path:
     return cached if cached.is_file() else write_sample_clip(cached)
 
 
-def log_file() -> Path:
-    """``$ANNOTATOR_DATA_DIR/annotator.log``, else ~/.local/share/annotator/annotator.log."""
-    base = os.environ.get("ANNOTATOR_DATA_DIR")
-    root = Path(base) if base else Path.home() / ".local" / "share" / "annotator"
-    return root / "annotator.log"
-
-
 def setup_logging() -> Path:
     """Log to stderr and to the log file, so a user can send it with a bug report."""
-    path = log_file()
+    path = data_dir() / "annotator.log"
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

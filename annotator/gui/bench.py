@@ -54,17 +54,8 @@ def run(
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    saved = os.environ.get("ANNOTATOR_DATA_DIR")
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["ANNOTATOR_DATA_DIR"] = tmp  # the window keeps its projects here
-        try:
-            report = _measure(app, Path(tmp), frames, width, height, follow)
-        finally:
-            if saved is None:
-                os.environ.pop("ANNOTATOR_DATA_DIR", None)
-            else:
-                os.environ["ANNOTATOR_DATA_DIR"] = saved
-    return report
+        return _measure(app, Path(tmp), frames, width, height, follow)
 
 
 def _measure(
@@ -92,7 +83,7 @@ def _measure(
 
     headless = _headless_fps(video, box, tmp / "headless.annot")
 
-    window = MainWindow(Controller("flow"), Settings(tmp / "bench.ini"))
+    window = MainWindow(Controller("flow", projects=tmp), Settings(tmp / "bench.ini"))
     window.resize(1600, 1000)
     window.show()
     window.open_path(video)

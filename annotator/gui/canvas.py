@@ -35,21 +35,15 @@ class Tool(enum.StrEnum):
     POLYGON = "polygon"
 
 
-def to_qimage(frame: np.ndarray) -> QImage:
-    """RGB (H, W, 3) or RGBA (H, W, 4) uint8 -> a QImage that owns a copy of the pixels."""
-    return _view(frame).copy()
-
-
 def to_pixmap(frame: np.ndarray) -> QPixmap:
-    """RGB or RGBA uint8 -> QPixmap, with one copy of the pixels (QImage views the array)."""
-    return QPixmap.fromImage(_view(np.ascontiguousarray(frame)))
+    """RGB (H, W, 3) or RGBA (H, W, 4) uint8 -> QPixmap, copying the pixels once.
 
-
-def _view(frame: np.ndarray) -> QImage:
+    The QImage only views the array, which stays alive until ``fromImage`` has copied it.
+    """
     h, w, c = frame.shape
     data = np.ascontiguousarray(frame)
     fmt = QImage.Format.Format_RGB888 if c == 3 else QImage.Format.Format_RGBA8888
-    return QImage(data.data, w, h, c * w, fmt)
+    return QPixmap.fromImage(QImage(data.data, w, h, c * w, fmt))
 
 
 class Canvas(QGraphicsView):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from pathlib import Path
@@ -18,13 +17,14 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
-from annotator.commands.export import apply_import, make_job, read_dataset, sequence_name
+from annotator.commands.export import apply_import, make_job, read_dataset
 from annotator.commands.project import open_or_create, open_with_video, video_path_of
 from annotator.commands.propagate import add_box_objects, apply_step, object_color
 from annotator.core import rle
 from annotator.core.model import Edit, FrameMask, ObjectInfo, Provenance
 from annotator.errors import AnnotatorError
 from annotator.export.common import ExportJob
+from annotator.gui.settings import data_dir
 from annotator.gui.worker import PropagationWorker
 from annotator.propagation import Direction, PropagationPlan, PropagationStep, result_mask
 from annotator.store.project import ProjectStore
@@ -39,18 +39,11 @@ PROJECT_SUFFIX = ".annot"
 DOUBTFUL_SCORE = 0.5
 
 
-def projects_dir() -> Path:
-    """Where projects for opened videos live: ``$ANNOTATOR_DATA_DIR/projects``."""
-    base = os.environ.get("ANNOTATOR_DATA_DIR")
-    root = Path(base) if base else Path.home() / ".local" / "share" / "annotator"
-    return root / "projects"
-
-
-def project_for_video(video: Path) -> Path:
-    """The project file kept for a video or frame folder, named after it and its full path."""
+def project_for_video(video: Path, folder: Path) -> Path:
+    """The project file in ``folder`` kept for a video or frame folder, named after its path."""
     resolved = video.expanduser().resolve()
     digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:10]
-    return projects_dir() / f"{resolved.stem or resolved.name}-{digest}{PROJECT_SUFFIX}"
+    return folder / f"{resolved.stem or resolved.name}-{digest}{PROJECT_SUFFIX}"
 
 
 class Controller(QObject):
@@ -67,8 +60,12 @@ class Controller(QObject):
     propagation_finished = Signal(str)
     error = Signal(str, str)
 
-    def __init__(self, tracker_kind: str = "auto", weights: Path | None = None) -> None:
+    def __init__(
+        self, tracker_kind: str = "auto", weights: Path | None = None, projects: Path | None = None
+    ) -> None:
+        """``projects``: where projects of opened videos are kept (default: data_dir()/projects)."""
         super().__init__()
+        self.projects = projects if projects is not None else data_dir() / "projects"
         self.store: ProjectStore | None = None
         self.source: FrameSource | None = None
         self.video: Path | None = None
@@ -82,7 +79,6 @@ class Controller(QObject):
         self._run_done = 0
         self._run_started = 0.0
         self._run_error: str | None = None
-        self._last_plan: PropagationPlan | None = None
 
     # -- opening -----------------------------------------------------------------------
     @property
@@ -98,7 +94,7 @@ class Controller(QObject):
         else:
             source = open_source(path)
             try:
-                target = project_for_video(path)
+                target = project_for_video(path, self.projects)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 store = open_or_create(target, source)
             except (AnnotatorError, OSError) as exc:
@@ -226,7 +222,7 @@ class Controller(QObject):
         """What File ▸ Export writes: the open project's objects and frames."""
         store = self._require()
         self._no_run("export")
-        return make_job(store.model, self.source, sequence_name(store), objects, frames)  # type: ignore[arg-type]
+        return make_job(store, self.source, objects, frames)  # type: ignore[arg-type]
 
     def import_dataset(self, fmt: str, path: Path) -> tuple[int, int]:
         """Add a DAVIS, COCO or YouTube-VOS dataset's masks as user keyframes (one undo step)."""
@@ -281,7 +277,6 @@ class Controller(QObject):
         self._worker.done.connect(self._on_done)
         self._group = store.model.group(f"propagate {plan.direction} from frame {frame}")
         self._group.__enter__()  # type: ignore[attr-defined]
-        self._last_plan = plan
         self._run_done, self._run_error = 0, None
         self._run_started = time.perf_counter()
         self._thread.start()
@@ -298,17 +293,13 @@ class Controller(QObject):
             self._thread.wait()
             self._finish()
 
-    def wait_for_propagation(self, timeout_ms: int = 60_000) -> bool:
-        """Block until the worker thread ends (for scripts); results still need the event loop."""
-        return self._thread is None or self._thread.wait(timeout_ms)
-
     def _on_step(self, step: PropagationStep, image: np.ndarray) -> None:
         worker = self._worker
         if self.source is not None:
             self.source.offer(step.frame, image)
         try:
-            if self.store is not None and self._last_plan is not None:
-                apply_step(self.store.model, self._last_plan, step)
+            if self.store is not None and worker is not None:
+                apply_step(self.store.model, worker.plan, step)
                 self._run_done += 1
         except AnnotatorError as exc:
             self._run_error = str(exc)

@@ -8,13 +8,13 @@ them all from one table.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from annotator.commands.export import FORMATS, run_export
 from annotator.core import rle
-from annotator.core.model import Edit
+from annotator.core.model import Edit, ObjectChange, ObjectInfo
 from annotator.errors import AnnotatorError
 from annotator.gui.canvas import Canvas, Tool
 from annotator.gui.controller import Controller
@@ -71,9 +71,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.controller = controller or Controller(str(self.settings.get("tracker", "auto")))
         self.current = 0
-        self.selected = 0
         self.overlay_alpha = float(self.settings.get("opacity", 0.45))  # type: ignore[arg-type]
-        self.last_frame_shown_at = 0.0
         self._weights_dialog: WeightsDialog | None = None
 
         self.canvas = Canvas()
@@ -131,7 +129,6 @@ class MainWindow(QMainWindow):
         self.canvas.brush_size_changed.connect(
             lambda r: bar.showMessage(f"brush radius {r:.0f} px", 2000)
         )
-        self.panel.selected.connect(self._on_selected)
         self.panel.visibility_toggled.connect(self._on_visibility)
         self.panel.add_requested.connect(self._arm_new_object)
         self.panel.rename_requested.connect(self._rename)
@@ -164,6 +161,11 @@ class MainWindow(QMainWindow):
     @property
     def pixmap_item(self):  # type: ignore[no-untyped-def]
         return self.canvas.frame_item
+
+    @property
+    def selected(self) -> int:
+        """The object the tools edit: the one selected in the panel (0: none)."""
+        return self.panel.current_id
 
     @property
     def source(self):  # type: ignore[no-untyped-def]
@@ -247,7 +249,6 @@ class MainWindow(QMainWindow):
         c = self.controller
         n = len(c.source)
         self.current = 0
-        self.selected = 0
         self.setWindowTitle(f"{c.video.name} — {c.store.path.name} — annotator")
         self.slider.blockSignals(True)
         self.slider.setRange(0, n - 1)
@@ -299,11 +300,10 @@ class MainWindow(QMainWindow):
             self.slider.blockSignals(False)
         self.timeline.set_current(index)
         self.frame_label.setText(f"frame {index + 1} / {len(c.source)}")
-        self.last_frame_shown_at = time.perf_counter()
 
     def _draw_annotations(self, shape: tuple[int, int]) -> None:
         model = self.controller.model
-        layers, decorations = [], []
+        layers, boxes, decorations = [], [], []
         for k in sorted(model.objects):
             info = model.objects[k]
             m = model.mask(k, self.current)
@@ -313,12 +313,13 @@ class MainWindow(QMainWindow):
             layers.append((mask, info.color))
             polygon = np.asarray(m.polygon, np.float32).reshape(4, 2) if m.polygon else None
             box = mask_bbox(mask)
+            boxes.append(box)
             anchor = (float(box[0]), float(box[1]) - 2) if box else (0.0, 0.0)
             label = f"{info.name}" + (f" {m.score:.2f}" if m.score is not None else "")
             decorations.append((label, info.color, polygon, anchor))
         # Only the window around the masks is composed: a full 1080p RGBA image per
         # frame would cost more than the tracker when following a run.
-        window = layers_window(shape, [m for m, _ in layers])
+        window = layers_window(shape, boxes)
         if window is None:
             self.canvas.set_overlay(None)
         else:
@@ -363,24 +364,17 @@ class MainWindow(QMainWindow):
     # -- model events -----------------------------------------------------------------
     def _on_changed(self, edit: Edit) -> None:
         self.timeline.apply_edit(edit)
-        if any(not hasattr(c, "frame") for c in edit.changes):
+        if any(isinstance(c, ObjectChange) for c in edit.changes):
             self.panel.show_objects(self.controller.model)
         if not self.controller.is_running or any(
             getattr(c, "frame", None) == self.current for c in edit.changes
         ):
             self.refresh()
 
-    def _on_selected(self, object_id: int) -> None:
-        self.selected = object_id
-
     def _on_visibility(self, object_id: int, visible: bool) -> None:
         info = self.controller.model.objects.get(object_id)
         if info is not None and info.visible != visible:
-            from dataclasses import replace
-
-            self._guard(
-                "Visibility", lambda: self.controller.update_object(replace(info, visible=visible))
-            )
+            self._update_object(info, "Visibility", visible=visible)
 
     # -- tools ------------------------------------------------------------------------
     def set_tool(self, tool: Tool) -> None:
@@ -413,67 +407,51 @@ class MainWindow(QMainWindow):
         return self.selected
 
     def _on_stroke(self, points: list, radius: float, erase: bool) -> None:
-        if self.controller.source is None:
-            return
-        target = self._target() if not erase else self.selected
-        if not target:
+        if erase and not self.selected:
             self.statusBar().showMessage("select an object to erase from", 3000)
             return
-        mask = self.controller.mask_array(target, self.current)
-        new = paint_stroke(mask, points, radius, 0 if erase else 1)
         label = "eraser" if erase else "brush"
-        self._guard("Edit", lambda: self.controller.set_user_mask(target, self.current, new, label))
+        self._edit_mask(label, lambda mask: paint_stroke(mask, points, radius, 0 if erase else 1))
 
     def _on_polygon(self, points: list) -> None:
+        self._edit_mask("polygon", lambda mask: np.maximum(mask, fill_polygon(mask.shape, points)))
+
+    def _edit_mask(self, label: str, change: Callable[[np.ndarray], np.ndarray]) -> None:
+        """Set the target object's mask on this frame to ``change(mask)``, a user keyframe."""
         if self.controller.source is None:
             return
         target = self._target()
         if not target:
             return
-        mask = self.controller.mask_array(target, self.current)
-        new = np.maximum(mask, fill_polygon(mask.shape, points))
-        self._guard(
-            "Edit", lambda: self.controller.set_user_mask(target, self.current, new, "polygon")
-        )
+        new = change(self.controller.mask_array(target, self.current))
+        self._guard("Edit", lambda: self.controller.set_user_mask(target, self.current, new, label))
 
     # -- objects ----------------------------------------------------------------------
-    def _rename(self, object_id: int) -> None:
+    def _update_object(self, info: ObjectInfo, what: str, **changes: object) -> None:
+        self._guard(what, lambda: self.controller.update_object(replace(info, **changes)))
+
+    def _ask_text(self, object_id: int, what: str, field: str) -> None:
+        """Ask for a new name or category of an object; blank answers change nothing."""
         info = self.controller.model.objects.get(object_id)
         if info is None:
             return
-        name, ok = QInputDialog.getText(self, "Rename", "Name:", text=info.name)
-        if ok and name.strip():
-            from dataclasses import replace
+        text, ok = QInputDialog.getText(self, what, f"{what}:", text=getattr(info, field))
+        if ok and text.strip():
+            self._update_object(info, what, **{field: text.strip()})
 
-            self._guard(
-                "Rename", lambda: self.controller.update_object(replace(info, name=name.strip()))
-            )
+    def _rename(self, object_id: int) -> None:
+        self._ask_text(object_id, "Name", "name")
+
+    def _set_category(self, object_id: int) -> None:
+        self._ask_text(object_id, "Category", "category")
 
     def _recolour(self, object_id: int) -> None:
-        from PySide6.QtGui import QColor
-
         info = self.controller.model.objects.get(object_id)
         if info is None:
             return
         colour = QColorDialog.getColor(QColor(*info.color), self, "Colour")
         if colour.isValid():
-            from dataclasses import replace
-
-            rgb = (colour.red(), colour.green(), colour.blue())
-            self._guard("Colour", lambda: self.controller.update_object(replace(info, color=rgb)))
-
-    def _set_category(self, object_id: int) -> None:
-        info = self.controller.model.objects.get(object_id)
-        if info is None:
-            return
-        text, ok = QInputDialog.getText(self, "Category", "Category:", text=info.category)
-        if ok and text.strip():
-            from dataclasses import replace
-
-            self._guard(
-                "Category",
-                lambda: self.controller.update_object(replace(info, category=text.strip())),
-            )
+            self._update_object(info, "Colour", color=(colour.red(), colour.green(), colour.blue()))
 
     def _delete(self, object_id: int) -> None:
         if object_id:
@@ -586,11 +564,13 @@ class MainWindow(QMainWindow):
 
     def _on_run_finished(self, summary: str) -> None:
         self._follow_timer.stop()
-        self._show_followed()
+        if self._follow_frame is None:
+            self.refresh()
+        else:
+            self._show_followed()  # the last frame propagated, drawn once
         self.progress.hide()
         self.stop_button.hide()
         self.statusBar().showMessage(summary, 5000)
-        self.refresh()
 
     # -- tracker ----------------------------------------------------------------------
     def choose_tracker(self, kind: str, weights: Path | None = None) -> None:

@@ -41,22 +41,18 @@ def fill_polygon(shape: tuple[int, int], points: Sequence[tuple[float, float]]) 
 
 
 def layers_window(
-    shape: tuple[int, int], masks: Sequence[np.ndarray], margin: int = 2
+    shape: tuple[int, int], boxes: Sequence[tuple[int, int, int, int] | None], margin: int = 2
 ) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1): the smallest window holding every mask, plus a margin; None if empty."""
-    boxes = []
-    for mask in masks:
-        rows = np.flatnonzero(mask.any(axis=1))
-        if rows.size:
-            cols = np.flatnonzero(mask.any(axis=0))
-            boxes.append((cols[0], rows[0], cols[-1] + 1, rows[-1] + 1))
-    if not boxes:
+    """(x0, y0, x1, y1): the smallest window holding every xywh box (None: an empty mask),
+    plus a margin, within an image of ``shape`` (H, W); None when every mask is empty."""
+    found = [b for b in boxes if b is not None]
+    if not found:
         return None
     h, w = shape
-    x0 = max(min(b[0] for b in boxes) - margin, 0)
-    y0 = max(min(b[1] for b in boxes) - margin, 0)
-    x1 = min(max(b[2] for b in boxes) + margin, w)
-    y1 = min(max(b[3] for b in boxes) + margin, h)
+    x0 = max(min(b[0] for b in found) - margin, 0)
+    y0 = max(min(b[1] for b in found) - margin, 0)
+    x1 = min(max(b[0] + b[2] for b in found) + margin, w)
+    y1 = min(max(b[1] + b[3] for b in found) + margin, h)
     return int(x0), int(y0), int(x1), int(y1)
 
 

@@ -15,6 +15,13 @@ from PySide6.QtCore import QSettings
 MAX_RECENT = 10
 
 
+def data_dir() -> Path:
+    """Where the window keeps projects and its log: ``$ANNOTATOR_DATA_DIR``, else
+    ``~/.local/share/annotator``."""
+    base = os.environ.get("ANNOTATOR_DATA_DIR")
+    return Path(base) if base else Path.home() / ".local" / "share" / "annotator"
+
+
 class Settings:
     def __init__(self, path: Path | None = None) -> None:
         folder = os.environ.get("ANNOTATOR_CONFIG_DIR")

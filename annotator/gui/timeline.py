@@ -1,7 +1,7 @@
 """The timeline: a scrubber with one lane per object, coloured by provenance.
 
-Each lane is drawn from a small numpy image, one column per frame, rebuilt
-only when that object's masks change, then scaled to the widget's width.
+Each lane is drawn from a small numpy image, one column per frame, scaled to
+the widget's width; an edit repaints only the columns it touched.
 Colours: user and init frames in the object's colour, propagated frames in a
 lighter tint of it, blended frames striped, absent frames grey; a red tick
 above the lane marks a frame whose score is low.
