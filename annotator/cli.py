@@ -127,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seq", type=lambda t: [x for x in t.split(",") if x], help="a,b")
     sim.add_argument("--frames", type=Path, help="frames folder for a single --seq")
     sim.add_argument("--keyframe-every", type=int, help="a user keyframe every N frames")
+    sim.add_argument(
+        "--curve",
+        action="store_true",
+        help="the effort curve: no keyframes, then a keyframe every 20, 10 and 5 frames",
+    )
+    sim.add_argument("--jobs", type=int, default=1, help="sequences run in parallel processes")
     sim.add_argument("--json", action="store_true", help="print only the JSON report")
     _add_tracker_options(sim)
 
@@ -294,24 +300,38 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def _cmd_eval_sim(args: argparse.Namespace) -> int:
     import json
+    from functools import partial
 
-    from tqdm import tqdm
-
+    from annotator.commands.eval_report import effort_to_reach, format_curve, format_sequences
     from annotator.commands.eval_sim import eval_sim, find_sequences
     from annotator.tracking.factory import create_tracker
 
+    if args.jobs < 1:
+        raise AnnotatorError("--jobs must be at least 1")
+    if args.curve and args.keyframe_every is not None:
+        raise AnnotatorError("--curve runs its own keyframe settings; drop --keyframe-every")
     sequences = find_sequences(args.root, args.seq, args.frames)
-    tracker = create_tracker(args.tracker, args.weights, args.device)
-    _say_tracker(tracker)
-    with tqdm(unit="frame", desc="propagating", file=sys.stderr) as bar:
-        report = eval_sim(sequences, tracker, args.keyframe_every, on_frame=lambda: bar.update(1))
+    factory = partial(create_tracker, args.tracker, args.weights, args.device)
+    _say_tracker(factory())
+    settings: dict[str, int | None] = (
+        {"none": None, "every 20": 20, "every 10": 10, "every 5": 5}
+        if args.curve
+        else {"run": args.keyframe_every}
+    )
+    reports = {}
+    for label, every in settings.items():
+        reports[label] = eval_sim(sequences, factory, every, jobs=args.jobs)
+        if not args.json:
+            title = f"keyframes: {label}\n" if args.curve else ""
+            sys.stderr.write(title + format_sequences(reports[label]) + "\n")
+    if not args.curve:
+        sys.stdout.write(json.dumps(reports["run"]) + "\n")
+        return 0
+    curve = [{"keyframes_per_100": r["keyframes_per_100"], "JF": r["JF"]} for r in reports.values()]
+    effort = effort_to_reach(curve)
     if not args.json:
-        lines = [f"{'sequence':<24}{'frames':>8}{'J':>8}{'F':>8}{'J&F':>8}"]
-        for name, r in report["sequences"].items():
-            lines.append(f"{name:<24}{r['frames']:>8}{r['J']:>8.3f}{r['F']:>8.3f}{r['JF']:>8.3f}")
-        lines.append(f"{'mean':<32}{report['J']:>8.3f}{report['F']:>8.3f}{report['JF']:>8.3f}")
-        sys.stderr.write("\n".join(lines) + "\n")
-    sys.stdout.write(json.dumps(report) + "\n")
+        sys.stderr.write(format_curve(reports, effort) + "\n")
+    sys.stdout.write(json.dumps({"settings": reports, "keyframes_per_100_for_085": effort}) + "\n")
     return 0
 
 

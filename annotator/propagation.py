@@ -41,13 +41,13 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from annotator.core import rle
 from annotator.core.model import AnnotationModel, FrameMask, Provenance
 from annotator.errors import AnnotatorError
 from annotator.tracking.base import Tracker, TrackResult, polygon_box
+from annotator.tracking.geometry import mask_iou, signed_distance
 from annotator.video.frame_source import FrameSource
 
 log = logging.getLogger(__name__)
@@ -272,14 +272,6 @@ def _blend_cells(frame: int, new: FrameMask, new_mask: np.ndarray, old: FrameMas
     )
 
 
-def signed_distance(mask: np.ndarray) -> np.ndarray:
-    """(H, W) float32: distance to the boundary, positive inside ``mask``, negative outside."""
-    binary = (mask > 0).astype(np.uint8)
-    inside = cv2.distanceTransform(binary, cv2.DIST_L2, 3)
-    outside = cv2.distanceTransform(1 - binary, cv2.DIST_L2, 3)
-    return inside - outside
-
-
 def blend_masks(masks: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
     """Blend binary (H, W) masks into one: a weighted morph of their positions and shapes.
 
@@ -324,10 +316,3 @@ def shift_mask(mask: np.ndarray, dy: int, dx: int) -> np.ndarray:
     src = mask[max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)]
     out[max(dy, 0) : h - max(-dy, 0), max(dx, 0) : w - max(-dx, 0)] = src > 0
     return out
-
-
-def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """IoU of two binary masks; 1.0 when both are empty."""
-    a, b = a > 0, b > 0
-    union = np.count_nonzero(a | b)
-    return 1.0 if union == 0 else np.count_nonzero(a & b) / union

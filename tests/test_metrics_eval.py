@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -131,14 +132,38 @@ def test_eval_sim_prints_exactly_the_documented_json(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "tracker: flow" in proc.stderr
     report = json.loads(proc.stdout)
-    assert set(report) == {"sequences", "J", "F", "JF"}
+    assert set(report) == {"sequences", "J", "F", "JF", "keyframes_per_100", "score"}
     assert set(report["sequences"]) == {"shapes"}
     seq = report["sequences"]["shapes"]
-    assert set(seq) == {"J", "F", "JF", "frames"}
-    assert seq["frames"] == 16 - 4  # keyframes 0, 5, 10, 15
+    assert set(seq) == {"J", "F", "JF", "frames", "keyframes"}
+    assert seq["frames"] == 16 - 4 and seq["keyframes"] == 4  # keyframes 0, 5, 10, 15
     assert all(isinstance(seq[k], float) for k in ("J", "F", "JF"))
     assert seq["J"] > 0.8 and seq["JF"] == pytest.approx((seq["J"] + seq["F"]) / 2)
     assert report["J"] == seq["J"]
+    assert report["keyframes_per_100"] == pytest.approx(100 * 4 / 16)
+    assert set(report["score"]) == {"spearman", "bad_share", "recall_at_10", "precision_at_10"}
+
+
+def test_eval_sim_curve_over_a_split_in_parallel(tmp_path: Path) -> None:
+    synthetic_davis(tmp_path / "a")
+    # Two sequences: the same clip under two names, run by two worker processes.
+    root = tmp_path / "a"
+    for sub in ("JPEGImages/480p", "Annotations/480p"):
+        shutil.copytree(root / sub / "shapes", root / sub / "shapes2")
+    proc = run_cli("eval-sim", root, "--tracker", "flow", "--curve", "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    settings = out["settings"]
+    assert list(settings) == ["none", "every 20", "every 10", "every 5"]
+    assert settings["none"]["sequences"]["shapes"] == settings["none"]["sequences"]["shapes2"]
+    densities = [s["keyframes_per_100"] for s in settings.values()]
+    assert densities == sorted(densities) and densities[0] == pytest.approx(100 / 16)
+    assert settings["every 5"]["JF"] >= settings["none"]["JF"] - 0.02
+    # The table names every sequence and setting; the effort line is there.
+    assert "shapes2" in proc.stderr and "every 10" in proc.stderr
+    assert "keyframes per 100 frames for J&F 0.85" in proc.stderr
+    effort = out["keyframes_per_100_for_085"]
+    assert effort is None or densities[0] <= effort <= densities[-1]
 
 
 def test_eval_sim_on_davis2016_with_grey_masks() -> None:

@@ -12,13 +12,17 @@ the label image that export writes (higher id on top).
 from __future__ import annotations
 
 import logging
+import math
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from annotator.commands.eval_report import score_quality
 from annotator.commands.evaluate import score_frame
 from annotator.commands.propagate import run_propagation
 from annotator.core import rle
@@ -34,7 +38,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Sequence:
-    """One sequence: its frames folder and its ground-truth PNGs (one per frame)."""
+    """One sequence: its frames (a folder or a video) and its ground-truth PNGs (one per frame)."""
 
     name: str
     frames: Path
@@ -46,15 +50,22 @@ def find_sequences(
 ) -> list[Sequence]:
     """The sequences under a DAVIS root (``JPEGImages/480p``, ``Annotations/480p``).
 
-    ``frames`` overrides the frames folder, for one sequence whose frames live
-    elsewhere (the tennis ground truth goes with ``../shared/data/tennis``).
+    A sequence's frames may also be one video, ``videos/<seq>.mp4``, as in the
+    compact copy of the DAVIS-2016 train split. ``frames`` overrides the frames
+    folder or video, for one sequence whose frames live elsewhere (the tennis
+    ground truth goes with ``../shared/data/tennis``).
     """
     ann_root = root / "Annotations" / "480p"
-    img_root = root / "JPEGImages" / "480p"
     if not ann_root.is_dir():
         raise AnnotatorError(f"{root} is not a DAVIS root: {ann_root} is missing")
+
+    def frames_of(name: str) -> Path:
+        folder = root / "JPEGImages" / "480p" / name
+        video = root / "videos" / f"{name}.mp4"
+        return video if not folder.is_dir() and video.is_file() else folder
+
     available = sorted(d.name for d in ann_root.iterdir() if d.is_dir())
-    wanted = names or [n for n in available if frames is not None or (img_root / n).is_dir()]
+    wanted = names or [n for n in available if frames is not None or frames_of(n).exists()]
     missing = [n for n in wanted if n not in available]
     if missing:
         raise AnnotatorError(
@@ -64,10 +75,10 @@ def find_sequences(
         raise AnnotatorError("--frames goes with exactly one --seq")
     out = []
     for name in wanted:
-        folder = frames if frames is not None else img_root / name
-        if not folder.is_dir():
-            raise AnnotatorError(f"no frames for {name}: {folder} is missing")
-        out.append(Sequence(name, folder, sorted((ann_root / name).glob("*.png"))))
+        where = frames if frames is not None else frames_of(name)
+        if not where.exists():
+            raise AnnotatorError(f"no frames for {name}: {where} is missing")
+        out.append(Sequence(name, where, sorted((ann_root / name).glob("*.png"))))
     if not out:
         raise AnnotatorError(f"{root} holds no sequence with both frames and annotations")
     return out
@@ -82,13 +93,20 @@ def keyframes_of(count: int, every: int | None) -> list[int]:
     return sorted({*range(0, count, every), count - 1})
 
 
+TrackerFactory = Callable[[], Tracker]
+
+
 def simulate(
     seq: Sequence,
     tracker: Tracker,
     keyframe_every: int | None,
     on_frame: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """Run one sequence; returns {"J", "F", "JF", "frames"} over its non-keyframes."""
+    """Run one sequence; returns {"J", "F", "JF", "frames", "keyframes", "records"}.
+
+    J, F are over its non-keyframes; records: one ``(frame, object, J, F, score)``
+    per scored cell, score NaN where the tracker stored none.
+    """
     with open_source(seq.frames) as source:
         if len(seq.annotations) != len(source):
             raise AnnotatorError(
@@ -112,17 +130,29 @@ def simulate(
             run_propagation(model, source, tracker, plan, on_step=step)
         scored = [f for f in range(len(source)) if f not in keys]
         per_object: dict[int, tuple[list[float], list[float]]] = {k: ([], []) for k in ids}
+        records: list[tuple[int, int, float, float, float]] = []
         for f in scored:
-            masks = [(k, rle.decode(m.rle)) for k in ids if (m := model.mask(k, f)) and m.rle]
+            cells = {k: model.mask(k, f) for k in ids}
+            masks = [(k, rle.decode(m.rle)) for k, m in cells.items() if m and m.rle]
             pred = compose_labels(gts[f].shape, masks)
             for k, (j, fm) in score_frame(pred, gts[f], ids).items():
                 per_object[k][0].append(j)
                 per_object[k][1].append(fm)
+                cell = cells[k]
+                score = cell.score if cell is not None and cell.score is not None else math.nan
+                records.append((f, k, j, fm, score))
         j_all = [float(np.mean(js)) for js, _ in per_object.values() if js]
         f_all = [float(np.mean(fs)) for _, fs in per_object.values() if fs]
     j = float(np.mean(j_all)) if j_all else float("nan")
     f = float(np.mean(f_all)) if f_all else float("nan")
-    return {"J": j, "F": f, "JF": (j + f) / 2, "frames": len(scored)}
+    return {
+        "J": j,
+        "F": f,
+        "JF": (j + f) / 2,
+        "frames": len(scored),
+        "keyframes": len(keys),
+        "records": records,
+    }
 
 
 def _user_mask(mask: np.ndarray) -> FrameMask:
@@ -130,17 +160,66 @@ def _user_mask(mask: np.ndarray) -> FrameMask:
     return FrameMask(Provenance.USER, rle.encode(mask) if mask.any() else None)
 
 
+def _simulate_in_worker(
+    factory: TrackerFactory, seq: Sequence, keyframe_every: int | None
+) -> dict[str, Any]:
+    return simulate(seq, factory(), keyframe_every)
+
+
 def eval_sim(
     sequences: list[Sequence],
-    tracker: Tracker,
+    factory: TrackerFactory,
     keyframe_every: int | None,
-    on_frame: Callable[[], None] | None = None,
+    on_sequence: Callable[[str, dict[str, Any]], None] | None = None,
+    jobs: int = 1,
+    keep_records: bool = False,
 ) -> dict[str, Any]:
-    """``{"sequences": {name: {J, F, JF, frames}}, "J", "F", "JF"}``; overall: sequence means."""
+    """Simulate every sequence; returns the report (see ``summarise``).
+
+    With ``keep_records`` each sequence's entry keeps its per-cell records.
+
+    ``factory`` builds a tracker; with ``jobs`` > 1 each worker process builds
+    its own, so it must be picklable (a module-level function or a partial).
+    """
+    results: dict[str, dict[str, Any]] = {}
+
+    def done(name: str, result: dict[str, Any]) -> None:
+        results[name] = result
+        log.info("%s: J&F %.3f", name, result["JF"])
+        if on_sequence is not None:
+            on_sequence(name, result)
+
+    if jobs <= 1 or len(sequences) == 1:
+        tracker = factory()
+        for seq in sequences:
+            done(seq.name, simulate(seq, tracker, keyframe_every))
+    else:
+        # Spawned workers: a fork would copy the parent's OpenCV and torch thread pools.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            futures = {
+                pool.submit(_simulate_in_worker, factory, seq, keyframe_every): seq.name
+                for seq in sequences
+            }
+            for future in as_completed(futures):
+                done(futures[future], future.result())
+    return summarise({s.name: results[s.name] for s in sequences}, keep_records)
+
+
+def summarise(results: dict[str, dict[str, Any]], keep_records: bool = False) -> dict[str, Any]:
+    """``{"sequences": {name: {J, F, JF, frames, keyframes}}, "J", "F", "JF",
+    "keyframes_per_100", "score"}``: overall J, F, JF are sequence means; score
+    says how well the stored scores rank the frames (``score_quality``)."""
     report: dict[str, Any] = {"sequences": {}}
-    for seq in sequences:
-        report["sequences"][seq.name] = simulate(seq, tracker, keyframe_every, on_frame)
-        log.info("%s: %s", seq.name, report["sequences"][seq.name])
+    js, scores = [], []
+    for name, r in results.items():
+        report["sequences"][name] = {k: v for k, v in r.items() if keep_records or k != "records"}
+        js += [rec[2] for rec in r["records"]]
+        scores += [rec[4] for rec in r["records"]]
     for key in ("J", "F", "JF"):
         report[key] = float(np.mean([s[key] for s in report["sequences"].values()]))
+    total = sum(s["frames"] + s["keyframes"] for s in report["sequences"].values())
+    keys = sum(s["keyframes"] for s in report["sequences"].values())
+    report["keyframes_per_100"] = 100.0 * keys / max(total, 1)
+    report["score"] = score_quality(js, scores)
     return report

@@ -59,7 +59,9 @@ def read_label_png(path: Path, strict: bool = False) -> np.ndarray:
 
     Palette ('P') PNGs give their indices (DAVIS-2017, YouTube-VOS). Grey
     ('L' or '1') PNGs holding only 0 and 255, as in DAVIS-2016, give object 1
-    where 255. With ``strict`` only palette PNGs are accepted (import).
+    where 255; a grey-plus-alpha ('LA') PNG, which real copies of DAVIS-2016
+    hold, is read by its grey channel. With ``strict`` only palette PNGs are
+    accepted (import).
     """
     try:
         with Image.open(path) as image:
@@ -70,6 +72,8 @@ def read_label_png(path: Path, strict: bool = False) -> np.ndarray:
         raise LabelImageError(f"{path}: cannot read the PNG: {exc}") from exc
     if mode == "P":
         return labels.astype(np.uint8)
+    if not strict and mode == "LA":
+        labels, mode = labels[..., 0], "L"
     if not strict and mode in ("L", "1"):
         values = np.unique(labels)
         if set(values.tolist()) <= {0, 1, 255}:

@@ -1,37 +1,25 @@
 """The built-in optical-flow backend: needs no weights, runs on any CPU.
 
 Each object's mask is carried from one frame to the next with dense optical
-flow (OpenCV's DIS). The flow of a frame pair is computed once and shared by
-every object that moves across that pair. Per frame and object:
+flow (OpenCV's DIS, at full resolution up to ``max_side``). The flow of a frame
+pair is computed once and shared by every object. Per frame and object, all in
+a window around the object:
 
 1. Warp: the backward flow (new frame -> old frame) gives, for each new pixel,
-   where it came from; the old mask is sampled there (bilinear) and
-   thresholded at 0.5.
-2. Consistency: the forward flow, followed from where a pixel came from, must
-   lead back to it. Pixels where it does not are occlusions or flow errors;
-   their share inside the mask lowers the score.
-3. Prune (on by default): in a thin rim inside the warped boundary, pixels
-   whose forward-backward error exceeds ``prune_px + prune_motion x median
-   motion`` are dropped. Those are background pixels that the flow dragged
-   along with the object; removing them stops the mask from growing into its
-   surround, which is the main failure of plain warping on fast motion.
-4. Refit (on by default, from the ``refit_after``-th frame of a run): in the
-   same band, each pixel is re-labelled by colour, with foreground and
-   background colour histograms learnt from the object's starting mask, and
-   only when the two histograms are separable. It stops the mask from
-   trailing a tail of background on long runs; on short runs between
-   keyframes the warped mask is better than the colour model, hence the delay
-   (DAVIS, no keyframes: J 0.836 against 0.787; every 10 frames: unchanged).
-5. Clean: fill holes, drop specks smaller than a share of the largest part.
+   where it came from; the old mask is sampled there. The mask is carried
+   *soft* (float, bilinear), so thin parts are not eaten by re-thresholding
+   every frame.
+2. Snap (``refine``): a graph cut re-decides a band around the carried
+   boundary from shape, the keyframe's colour model and image edges
+   (``annotator.tracking.appearance``); pixels where the forward-backward flow
+   check fails trust the carried shape less. This pulls a drifting boundary
+   back onto the object.
+3. Clean: fill holes, drop specks smaller than a share of the largest part.
 
-The score is consistency x area stability: 1 when the flow is consistent and
-the area did not jump, lower when it did, so "next doubtful frame" works.
-
+The score (``annotator.tracking.flow_score``) predicts the mask's quality.
 A box alone starts an object with a GrabCut mask inside the box.
 
 Frames are RGB uint8 (H, W, 3); masks (H, W) uint8 0/1; boxes xywh in pixels.
-Flow is computed on frames scaled so their longer side is at most
-``FlowConfig.max_side``; masks stay at full resolution.
 """
 
 from __future__ import annotations
@@ -43,8 +31,11 @@ import cv2
 import numpy as np
 
 from annotator.errors import InvalidBoxError
+from annotator.tracking.appearance import ColourModel, CutWeights, snap_to_image
 from annotator.tracking.base import TrackResult, box_from_init, box_polygon, validate_box
-from annotator.tracking.geometry import mask_bbox, rotated_box
+from annotator.tracking.flow_score import frame_quality
+from annotator.tracking.flowfield import PairFlow, warp_window
+from annotator.tracking.geometry import mask_bbox, mask_iou, rotated_box
 
 log = logging.getLogger(__name__)
 
@@ -61,27 +52,27 @@ class FlowConfig:
 
     preset: DIS preset name (speed against accuracy on large motion).
     max_side: flow is computed on frames scaled to this longer side, at most.
-    consistency_px: forward-backward error (flow pixels) above which a pixel is inconsistent.
-    refit: re-label a band around the boundary by colour, when colour separates.
-    refit_after: frames of a run before refitting starts.
-    prune: drop inconsistent pixels in a rim inside the warped boundary.
-    prune_px, prune_motion: a rim pixel is inconsistent when its forward-backward
-        error exceeds prune_px + prune_motion x the object's median motion (pixels).
-    refit_band: half-width of that band, as a share of the mask's equivalent radius.
-    speck: parts smaller than this share of the largest part are dropped.
+    consistency_px: forward-backward error (frame pixels) above which a pixel is inconsistent.
+    soft: carry the mask as a probability between frames (else re-threshold each frame).
+    refine: snap the carried mask to the image with a graph cut every frame.
+    cut: the graph cut's weights.
+    ramp: frames over which the cut's colour and smoothness weights grow from
+        nothing to full after a keyframe (0: full at once); near a keyframe the
+        carried shape is better than anything colour can say.
+    speck: parts smaller than this share of the largest part are dropped (0: keep all).
+    fill_holes: fill holes in the mask.
     grabcut_iters: GrabCut iterations for a box init.
     """
 
     preset: str = "medium"
-    max_side: int = 640
+    max_side: int = 1024
     consistency_px: float = 1.5
-    refit: bool = True
-    refit_after: int = 8
-    prune: bool = True
-    prune_px: float = 3.0
-    prune_motion: float = 0.5
-    refit_band: float = 0.08
+    soft: bool = True
+    refine: bool = True
+    cut: CutWeights = field(default_factory=CutWeights)
+    ramp: int = 0
     speck: float = 0.02
+    fill_holes: bool = True
     grabcut_iters: int = 4
 
 
@@ -90,25 +81,24 @@ class FlowState:
     """One object's state: its mask on the frame it was last seen, and that frame's grey image.
 
     gray: (h, w) uint8, the flow-resolution grey frame (shared between objects).
-    mask: (H, W) uint8 0/1 at full resolution.
-    fg_hist, bg_hist: normalised colour histograms (bins^3,) of the object and its surround.
+    prob: (H, W) float32 in [0, 1], the (soft) mask at full resolution.
+    colours: the colour model learnt on the frame the object was started on.
+    area0: the mask's area on that frame, pixels.
     age: frames carried since the object was started from a mask or a box.
+    confidence: the running quality estimate of the carried mask (see flow_score).
     """
 
     gray: np.ndarray
-    mask: np.ndarray
-    fg_hist: np.ndarray = field(repr=False)
-    bg_hist: np.ndarray = field(repr=False)
+    prob: np.ndarray
+    colours: ColourModel = field(repr=False)
+    area0: float = 0.0
     age: int = 0
+    confidence: float = 1.0
 
     @property
-    def separable(self) -> bool:
-        """Whether colour tells the object from its surround (Bhattacharyya overlap < 0.5)."""
-        return float(np.sum(np.sqrt(self.fg_hist * self.bg_hist))) < SEPARABLE_OVERLAP
-
-
-HIST_BINS = 16
-SEPARABLE_OVERLAP = 0.5
+    def mask(self) -> np.ndarray:
+        """(H, W) uint8 0/1."""
+        return (self.prob > 0.5).astype(np.uint8)
 
 
 class FlowTracker:
@@ -137,9 +127,13 @@ class FlowTracker:
         found = box_from_init(frame, box, mask)
         if mask is None:
             mask = self.grabcut(frame, found)
-        mask = (mask > 0).astype(np.uint8)
-        fg, bg = colour_models(frame, mask)
-        return FlowState(self.gray(frame), mask, fg, bg)
+        binary = (mask > 0).astype(np.uint8)
+        return FlowState(
+            self.gray(frame),
+            binary.astype(np.float32),
+            ColourModel.learn(frame, binary),
+            area0=float(binary.sum()),
+        )
 
     def track(self, frame: np.ndarray, states: list[FlowState]) -> list[TrackResult]:
         """Carry every object's mask onto ``frame``; one flow field per distinct previous frame."""
@@ -223,28 +217,38 @@ class FlowTracker:
         cfg = self.config
         box = mask_bbox(st.mask)
         if box is None:  # the object has left; it stays gone
-            return self._result(st.mask, 0.0, replace(st, gray=gray, age=st.age + 1))
+            gone = replace(st, gray=gray, age=st.age + 1, confidence=0.0)
+            return self._result(st.mask, 0.0, gone)
         x0, y0, x1, y1 = flow.window(box, frame.shape[:2])
         back, error = flow.at(x0, y0, x1, y1)
-        warped = warp_window(st.mask, back, x0, y0)
-        if cfg.prune and warped.any():
-            # Flow errors grow with the motion, so the tolerance does too.
-            motion = float(np.median(np.linalg.norm(back[warped > 0], axis=1)))
-            limit = cfg.prune_px + cfg.prune_motion * motion
-            warped = prune_boundary(warped, error > limit, cfg.refit_band)
-        if cfg.refit and st.age >= cfg.refit_after and warped.any() and st.separable:
-            window = frame[y0:y1, x0:x1]
-            warped = refit_boundary(window, warped, st.fg_hist, st.bg_hist, cfg.refit_band)
-        part = clean_mask(warped, cfg.speck)
+        carried = warp_window(st.prob, back, x0, y0)
+        unsure = error > cfg.consistency_px
+        if cfg.refine and (carried > 0.5).any():
+            share = min((st.age + 1) / cfg.ramp, 1.0) if cfg.ramp > 0 else 1.0
+            weights = cfg.cut.scaled(share)
+            part = snap_to_image(frame[y0:y1, x0:x1], carried, st.colours, weights, unsure)
+            soft = part.astype(np.float32)
+        else:
+            part = (carried > 0.5).astype(np.uint8)
+            soft = carried if cfg.soft else part.astype(np.float32)
+        if cfg.speck > 0 or cfg.fill_holes:
+            cleaned = clean_mask(part, cfg.speck, cfg.fill_holes)
+            soft = np.where(cleaned > 0, np.maximum(soft, 0.51), np.minimum(soft, 0.49))
+            part = cleaned
         inside = part > 0
-        consistent = float(np.mean(error[inside] < cfg.consistency_px)) if inside.any() else 0.0
-        mask = np.zeros_like(st.mask)
+        consistent = float(np.mean(~unsure[inside])) if inside.any() else 0.0
+        prob = np.zeros_like(st.prob)
+        prob[y0:y1, x0:x1] = soft
+        mask = np.zeros(st.prob.shape, np.uint8)
         mask[y0:y1, x0:x1] = part
         area = float(np.count_nonzero(inside))
-        prev_area = max(float(np.count_nonzero(st.mask)), 1.0)
-        stability = float(np.exp(-abs(np.log(max(area, 1.0) / prev_area)) * 2.0))
-        score = consistent * stability if area > 0 else 0.0
-        state = replace(st, gray=gray, mask=mask, age=st.age + 1)
+        prev_area = max(float(np.count_nonzero(st.prob > 0.5)), 1.0)
+        quality = frame_quality(
+            consistent, max(area, 1.0) / prev_area, mask_iou(carried > 0.5, part)
+        )
+        confidence = st.confidence * quality if area > 0 else 0.0
+        state = replace(st, gray=gray, prob=prob, age=st.age + 1, confidence=confidence)
+        score = confidence
         return self._result(mask, score, state)
 
     def _result(self, mask: np.ndarray, score: float, state: FlowState) -> TrackResult:
@@ -263,175 +267,21 @@ class FlowTracker:
         )
 
 
-def pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """(xx, yy) float32 (h, w): each pixel's own coordinates, for ``cv2.remap``."""
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    return xx, yy
-
-
-@dataclass(frozen=True)
-class PairFlow:
-    """The flow between two frames, computed once and read by every object.
-
-    backward: (h, w, 2) float32 flow from the new frame to the old one, at flow
-    resolution, in flow pixels. error: (h, w) the forward-backward error
-    |b(x) + f(x + b(x))| in flow pixels: zero where following the flow back
-    and forth returns to the same pixel. scale: (sx, sy) frame pixels per flow
-    pixel.
-    """
-
-    backward: np.ndarray
-    error: np.ndarray
-    scale: tuple[float, float]
-
-    @classmethod
-    def of(cls, backward: np.ndarray, forward: np.ndarray, shape: tuple[int, int]) -> PairFlow:
-        """From backward and forward flows (h, w, 2) for frames of ``shape`` (H, W)."""
-        h, w = backward.shape[:2]
-        xx, yy = pixel_grid(h, w)
-        fwd_at = cv2.remap(forward, xx + backward[..., 0], yy + backward[..., 1], cv2.INTER_LINEAR)
-        total = backward + fwd_at
-        error = cv2.magnitude(total[..., 0], total[..., 1])
-        return cls(backward, error, (shape[1] / w, shape[0] / h))
-
-    def window(
-        self, box: tuple[int, int, int, int], shape: tuple[int, int]
-    ) -> tuple[int, int, int, int]:
-        """(x0, y0, x1, y1) frame pixels where an object in xywh ``box`` can be now.
-
-        The box grows by the largest motion found around it, plus a margin.
-        """
-        x, y, w, h = box
-        sx, sy = self.scale
-        fh, fw = self.backward.shape[:2]
-        pad_x, pad_y = w // 2 + 2, h // 2 + 2
-        fx0, fx1 = max(int((x - pad_x) / sx), 0), min(int((x + w + pad_x) / sx) + 1, fw)
-        fy0, fy1 = max(int((y - pad_y) / sy), 0), min(int((y + h + pad_y) / sy) + 1, fh)
-        around = self.backward[fy0:fy1, fx0:fx1]
-        reach = float(np.abs(around).max()) * max(sx, sy) if around.size else 0.0
-        margin = int(np.ceil(reach)) + 8
-        height, width = shape
-        return (
-            max(x - margin, 0),
-            max(y - margin, 0),
-            min(x + w + margin, width),
-            min(y + h + margin, height),
-        )
-
-    def at(self, x0: int, y0: int, x1: int, y1: int) -> tuple[np.ndarray, np.ndarray]:
-        """Backward flow (y1-y0, x1-x0, 2) and error (y1-y0, x1-x0) in frame pixels on a window.
-
-        Sampled bilinearly from flow resolution with the pixel-centre
-        convention of ``cv2.resize``, so only the window is ever upsampled.
-        """
-        sx, sy = self.scale
-        if sx == 1 and sy == 1:
-            return self.backward[y0:y1, x0:x1], self.error[y0:y1, x0:x1]
-        xs = ((np.arange(x0, x1, dtype=np.float32) + 0.5) / sx - 0.5)[None, :]
-        ys = ((np.arange(y0, y1, dtype=np.float32) + 0.5) / sy - 0.5)[:, None]
-        map_x = np.broadcast_to(xs, (y1 - y0, x1 - x0)).astype(np.float32)
-        map_y = np.broadcast_to(ys, (y1 - y0, x1 - x0)).astype(np.float32)
-        back = cv2.remap(
-            self.backward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-        )
-        error = cv2.remap(
-            self.error, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-        )
-        back *= np.array([sx, sy], np.float32)
-        return back, error * np.float32(sx)
-
-
-def warp_window(mask: np.ndarray, backward: np.ndarray, x0: int, y0: int) -> np.ndarray:
-    """The window of the new mask at (x0, y0): out(p) = mask(p + b(p)) > 0.5.
-
-    mask: (H, W) the old mask, whole; backward: (h, w, 2) flow in frame pixels
-    for the window's pixels. Returns (h, w) uint8 0/1.
-    """
-    h, w = backward.shape[:2]
-    xx, yy = pixel_grid(h, w)
-    sampled = cv2.remap(
-        mask.astype(np.float32),
-        xx + np.float32(x0) + backward[..., 0],
-        yy + np.float32(y0) + backward[..., 1],
-        cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=0,
-    )
-    return (sampled > 0.5).astype(np.uint8)
-
-
-def prune_boundary(mask: np.ndarray, inconsistent: np.ndarray, band: float) -> np.ndarray:
-    """Drop inconsistent pixels in a band inside the boundary, where background gets dragged in.
-
-    Smoothed flow carries background pixels next to a moving object along with
-    it, so masks grow frame after frame; those pixels fail the forward-backward
-    check. Inconsistent pixels deep inside (reflections, texture-less parts)
-    are kept.
-    """
-    radius = max(int(np.sqrt(mask.sum() / np.pi) * band), 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
-    rim = (mask > 0) & ~(cv2.erode(mask, kernel) > 0)
-    out = mask.copy()
-    out[rim & inconsistent] = 0
-    return out
-
-
-def clean_mask(mask: np.ndarray, speck: float) -> np.ndarray:
-    """Fill holes and drop connected parts smaller than ``speck`` x the largest part."""
+def clean_mask(mask: np.ndarray, speck: float, fill_holes: bool = True) -> np.ndarray:
+    """Drop connected parts smaller than ``speck`` x the largest part; fill holes."""
     mask = (mask > 0).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if n <= 1:
+    if n > 2 and speck > 0:
+        areas = stats[1:, cv2.CC_STAT_AREA]
+        keep = np.flatnonzero(areas >= speck * areas.max()) + 1
+        mask = np.isin(labels, keep).astype(np.uint8)
+    if not fill_holes:
         return mask
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.flatnonzero(areas >= speck * areas.max()) + 1
-    mask = np.isin(labels, keep).astype(np.uint8)
     # Holes: background parts that do not touch the border.
-    inverse = 1 - mask
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(inverse, connectivity=4)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(1 - mask, connectivity=4)
     h, w = mask.shape
-    for i in range(1, n):
-        x, y, bw, bh = stats[i, :4]
-        if x > 0 and y > 0 and x + bw < w and y + bh < h:
-            mask[labels == i] = 1
+    x, y, bw, bh = (stats[1:, i] for i in range(4))
+    inner = np.flatnonzero((x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)) + 1
+    if inner.size:
+        mask[np.isin(labels, inner)] = 1
     return mask
-
-
-def _colour_index(frame: np.ndarray) -> np.ndarray:
-    q = (frame // (256 // HIST_BINS)).astype(np.int32)
-    return (q[..., 0] * HIST_BINS + q[..., 1]) * HIST_BINS + q[..., 2]
-
-
-def colour_models(frame: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised colour histograms (bins^3,) of the object and of a ring around it."""
-    size = HIST_BINS**3
-    inside = mask > 0
-    radius = max(int(np.sqrt(max(inside.sum(), 1) / np.pi) * 0.5), 3)
-    ring = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2))
-    ring = (ring > 0) & ~inside
-    index = _colour_index(frame)
-    fg = np.bincount(index[inside], minlength=size).astype(np.float32) + 1.0
-    bg = np.bincount(index[ring], minlength=size).astype(np.float32) + 1.0
-    return fg / fg.sum(), bg / bg.sum()
-
-
-def refit_boundary(
-    frame: np.ndarray, mask: np.ndarray, fg: np.ndarray, bg: np.ndarray, band: float
-) -> np.ndarray:
-    """Re-label pixels within a band around the boundary by which colour model is likelier.
-
-    Only a thin band moves, and only where colour is decisive (likelihood ratio
-    over 2 either way), so the flow's shape is kept where colour is ambiguous.
-    """
-    radius = max(int(np.sqrt(mask.sum() / np.pi) * band), 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
-    outer = cv2.dilate(mask, kernel)
-    inner = cv2.erode(mask, kernel)
-    ys, xs = np.nonzero(outer & (1 - inner))
-    if ys.size == 0:
-        return mask
-    index = _colour_index(frame[ys, xs])
-    ratio = fg[index] / bg[index]
-    out = mask.copy()
-    out[ys[ratio > 2.0], xs[ratio > 2.0]] = 1
-    out[ys[ratio < 0.5], xs[ratio < 0.5]] = 0
-    return out

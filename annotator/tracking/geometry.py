@@ -128,3 +128,18 @@ def mask_bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
         int(cols[-1] - cols[0] + 1),
         int(rows[-1] - rows[0] + 1),
     )
+
+
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """IoU of two binary masks of one shape; 1.0 when both are empty."""
+    a, b = a > 0, b > 0
+    union = np.count_nonzero(a | b)
+    return 1.0 if union == 0 else np.count_nonzero(a & b) / union
+
+
+def signed_distance(mask: np.ndarray) -> np.ndarray:
+    """(h, w) float32: distance to the boundary, positive inside ``mask``, negative outside."""
+    binary = (mask > 0).astype(np.uint8)
+    inside = cv2.distanceTransform(binary, cv2.DIST_L2, 3)
+    outside = cv2.distanceTransform(1 - binary, cv2.DIST_L2, 3)
+    return inside - outside

@@ -1,0 +1,111 @@
+"""Dense optical flow between two frames, read by every object that crosses them.
+
+Flows are (h, w, 2) float32 arrays of (dx, dy) in flow pixels. The *backward*
+flow of a frame pair maps each pixel of the new frame to where it came from in
+the old one; the *forward* flow maps old to new. Masks and windows are in frame
+pixels; ``PairFlow.scale`` converts when flow runs at a lower resolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+def pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """(xx, yy) float32 (h, w): each pixel's own coordinates, for ``cv2.remap``."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    return xx, yy
+
+
+@dataclass(frozen=True)
+class PairFlow:
+    """The flow between two frames, computed once and read by every object.
+
+    backward: (h, w, 2) float32 flow from the new frame to the old one, at flow
+    resolution, in flow pixels. error: (h, w) the forward-backward error
+    |b(x) + f(x + b(x))| in flow pixels: zero where following the flow back
+    and forth returns to the same pixel. scale: (sx, sy) frame pixels per flow
+    pixel.
+    """
+
+    backward: np.ndarray
+    error: np.ndarray
+    scale: tuple[float, float]
+
+    @classmethod
+    def of(cls, backward: np.ndarray, forward: np.ndarray, shape: tuple[int, int]) -> PairFlow:
+        """From backward and forward flows (h, w, 2) for frames of ``shape`` (H, W)."""
+        h, w = backward.shape[:2]
+        xx, yy = pixel_grid(h, w)
+        fwd_at = cv2.remap(forward, xx + backward[..., 0], yy + backward[..., 1], cv2.INTER_LINEAR)
+        total = backward + fwd_at
+        error = cv2.magnitude(total[..., 0], total[..., 1])
+        return cls(backward, error, (shape[1] / w, shape[0] / h))
+
+    def window(
+        self, box: tuple[int, int, int, int], shape: tuple[int, int]
+    ) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1) frame pixels where an object in xywh ``box`` can be now.
+
+        The box grows by the largest motion found around it, plus a margin.
+        """
+        x, y, w, h = box
+        sx, sy = self.scale
+        fh, fw = self.backward.shape[:2]
+        pad_x, pad_y = w // 2 + 2, h // 2 + 2
+        fx0, fx1 = max(int((x - pad_x) / sx), 0), min(int((x + w + pad_x) / sx) + 1, fw)
+        fy0, fy1 = max(int((y - pad_y) / sy), 0), min(int((y + h + pad_y) / sy) + 1, fh)
+        around = self.backward[fy0:fy1, fx0:fx1]
+        reach = float(np.abs(around).max()) * max(sx, sy) if around.size else 0.0
+        margin = int(np.ceil(reach)) + 8
+        height, width = shape
+        return (
+            max(x - margin, 0),
+            max(y - margin, 0),
+            min(x + w + margin, width),
+            min(y + h + margin, height),
+        )
+
+    def at(self, x0: int, y0: int, x1: int, y1: int) -> tuple[np.ndarray, np.ndarray]:
+        """Backward flow (y1-y0, x1-x0, 2) and error (y1-y0, x1-x0) in frame pixels on a window.
+
+        Sampled bilinearly from flow resolution with the pixel-centre
+        convention of ``cv2.resize``, so only the window is ever upsampled.
+        """
+        sx, sy = self.scale
+        if sx == 1 and sy == 1:
+            return self.backward[y0:y1, x0:x1], self.error[y0:y1, x0:x1]
+        xs = ((np.arange(x0, x1, dtype=np.float32) + 0.5) / sx - 0.5)[None, :]
+        ys = ((np.arange(y0, y1, dtype=np.float32) + 0.5) / sy - 0.5)[:, None]
+        map_x = np.broadcast_to(xs, (y1 - y0, x1 - x0)).astype(np.float32)
+        map_y = np.broadcast_to(ys, (y1 - y0, x1 - x0)).astype(np.float32)
+        back = cv2.remap(
+            self.backward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        error = cv2.remap(
+            self.error, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        back *= np.array([sx, sy], np.float32)
+        return back, error * np.float32(sx)
+
+
+def warp_window(prob: np.ndarray, backward: np.ndarray, x0: int, y0: int) -> np.ndarray:
+    """The window at (x0, y0) of the old mask carried onto the new frame: out(p) = prob(p + b(p)).
+
+    prob: (H, W) float32 in [0, 1], the old (soft) mask, whole; backward: (h, w, 2)
+    flow in frame pixels for the window's pixels. Returns (h, w) float32 in
+    [0, 1], bilinearly sampled; 0 where the flow points outside the frame.
+    """
+    h, w = backward.shape[:2]
+    xx, yy = pixel_grid(h, w)
+    return cv2.remap(
+        prob,
+        xx + np.float32(x0) + backward[..., 0],
+        yy + np.float32(y0) + backward[..., 1],
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )

