@@ -52,11 +52,6 @@ class ColourModel:
         bg = np.bincount(index[around], minlength=size).astype(np.float32) + HIST_PRIOR
         return cls(fg / fg.sum(), bg / bg.sum())
 
-    @property
-    def overlap(self) -> float:
-        """Bhattacharyya coefficient of the two histograms: 0 distinct, 1 identical."""
-        return float(np.sum(np.sqrt(self.fg * self.bg)))
-
     def llr(self, frame: np.ndarray) -> np.ndarray:
         """(h, w) float32: log P(colour | object) - log P(colour | surround), clipped."""
         index = colour_index(frame)
@@ -82,13 +77,16 @@ class CutWeights:
     min_logit: the shape term's least log-odds either side of the boundary, so
         thin parts (a leg, a kite line), whose pixels all lie near the
         boundary, are not cut away by colour and smoothness alone.
+    sure_gain: the shape term is multiplied by this where the flow passed its
+        forward-backward check, and halved where it failed.
     """
 
     shape_px: float = 3.0
     colour: float = 0.5
     smooth: float = 2.0
     band_px: float = 12.0
-    min_logit: float = 0.0
+    min_logit: float = 1.0
+    sure_gain: float = 1.0
 
     def scaled(self, share: float) -> CutWeights:
         """These weights with colour and smoothness scaled by ``share`` (shape kept)."""
@@ -116,7 +114,7 @@ def snap_to_image(
     if weights.min_logit > 0:
         logit = np.sign(logit) * np.maximum(np.abs(logit), weights.min_logit)
     if unsure is not None:
-        logit = np.where(unsure, logit * 0.5, logit)
+        logit = np.where(unsure, logit * 0.5, logit * weights.sure_gain)
     if colours is not None:
         logit = logit + weights.colour * colours.llr(frame)
     # Outside the band the label is fixed: a large cost either way.

@@ -14,7 +14,8 @@ a window around the object:
    (``annotator.tracking.appearance``); pixels where the forward-backward flow
    check fails trust the carried shape less. This pulls a drifting boundary
    back onto the object.
-3. Clean: fill holes, drop specks smaller than a share of the largest part.
+3. Clean (off by default): fill holes, drop specks smaller than a share of
+   the largest part.
 
 The score (``annotator.tracking.flow_score``) predicts the mask's quality.
 A box alone starts an object with a GrabCut mask inside the box.
@@ -39,6 +40,9 @@ from annotator.tracking.geometry import mask_bbox, mask_iou, rotated_box
 
 log = logging.getLogger(__name__)
 
+# GrabCut's mask from a box keeps only parts at least this share of the largest.
+GRABCUT_SPECK = 0.02
+
 PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
     "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
@@ -61,6 +65,9 @@ class FlowConfig:
         carried shape is better than anything colour can say.
     speck: parts smaller than this share of the largest part are dropped (0: keep all).
     fill_holes: fill holes in the mask.
+    Both clean-ups are off by default: real objects have holes and detached
+    parts (a bicycle, a kite and its lines), and on the DAVIS-2016 train split
+    they cost J&F (0.848 against 0.874 for a plain warp, keyframe every 10).
     grabcut_iters: GrabCut iterations for a box init.
     """
 
@@ -71,8 +78,8 @@ class FlowConfig:
     refine: bool = True
     cut: CutWeights = field(default_factory=CutWeights)
     ramp: int = 0
-    speck: float = 0.02
-    fill_holes: bool = True
+    speck: float = 0.0
+    fill_holes: bool = False
     grabcut_iters: int = 4
 
 
@@ -186,7 +193,7 @@ class FlowTracker:
             log.warning("GrabCut failed (%s); starting from the box itself", exc)
             return fallback
         fg = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.uint8)
-        fg = clean_mask(fg, self.config.speck)
+        fg = clean_mask(fg, GRABCUT_SPECK)
         if fg.sum() < 0.05 * (x1 - x0) * (y1 - y0):
             log.info("GrabCut found almost nothing in the box; starting from the box itself")
             return fallback

@@ -1,0 +1,64 @@
+"""The graph cut that snaps a carried mask to the object, and the colour model behind it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from annotator.metrics import jaccard
+from annotator.tracking.appearance import ColourModel, CutWeights, snap_to_image
+
+
+def scene() -> tuple[np.ndarray, np.ndarray]:
+    """A red disc on a noisy green-blue background: (frame (120, 160, 3), disc mask)."""
+    rng = np.random.default_rng(3)
+    frame = np.empty((120, 160, 3), np.uint8)
+    frame[..., 0] = rng.integers(0, 60, (120, 160))
+    frame[..., 1] = rng.integers(100, 180, (120, 160))
+    frame[..., 2] = rng.integers(80, 160, (120, 160))
+    yy, xx = np.mgrid[0:120, 0:160]
+    disc = ((xx - 80) ** 2 + (yy - 60) ** 2 <= 30**2).astype(np.uint8)
+    frame[disc > 0] = (200, 40, 40) + rng.integers(0, 30, (int(disc.sum()), 3))
+    return frame, disc
+
+
+def test_a_drifted_mask_snaps_back_onto_the_object() -> None:
+    frame, disc = scene()
+    colours = ColourModel.learn(frame, disc)
+    assert colours.llr(frame)[disc > 0].mean() > 1 > -1 > colours.llr(frame)[disc == 0].mean()
+    drifted = np.roll(disc, 6, axis=1).astype(np.float32)  # 6 px to the right
+    assert jaccard(drifted, disc) < 0.85
+    snapped = snap_to_image(frame, drifted, colours, CutWeights())
+    assert jaccard(snapped, disc) > 0.95
+    assert snapped.dtype == np.uint8 and snapped.shape == disc.shape
+
+
+def test_only_a_band_around_the_carried_boundary_can_change() -> None:
+    frame, disc = scene()
+    colours = ColourModel.learn(frame, disc)
+    # A carried mask far too small: the cut can grow it by the band, not to the whole disc.
+    small = np.zeros_like(disc, dtype=np.float32)
+    small[55:65, 75:85] = 1
+    weights = CutWeights(band_px=4)
+    snapped = snap_to_image(frame, small, colours, weights)
+    ys, xs = np.nonzero(snapped)
+    assert xs.min() >= 75 - 5 and xs.max() <= 85 + 5 and ys.min() >= 55 - 5
+    # Far from the carried mask, nothing appears even where colour says "object".
+    assert snapped[60, 55] == 0 and snapped.sum() > small.sum()
+
+
+def test_thin_parts_survive_when_colour_does_not_object() -> None:
+    frame, disc = scene()
+    line = np.zeros_like(disc)
+    line[20:100, 20:22] = 1  # a 2-pixel line of the object's colour, attached nowhere
+    frame[line > 0] = (210, 50, 50)
+    mask = (disc | line).astype(np.float32)
+    colours = ColourModel.learn(frame, mask.astype(np.uint8))
+    snapped = snap_to_image(frame, mask, colours, CutWeights())
+    assert snapped[20:100, 20:22].mean() > 0.9
+
+
+def test_an_empty_carried_mask_stays_empty() -> None:
+    frame, disc = scene()
+    colours = ColourModel.learn(frame, disc)
+    out = snap_to_image(frame, np.zeros(disc.shape, np.float32), colours, CutWeights())
+    assert not out.any()
