@@ -161,7 +161,7 @@ def bench_flow(frames: int = 20) -> dict[str, object]:
         "machine": platform.processor() or platform.machine(),
         "results": {},
     }
-    plain = {"soft": False, "refine": False, "speck": 0.0, "fill_holes": False}
+    plain = {"soft": False, "refine": False}
     for label, (width, height) in (("480p", (854, 480)), ("1080p", (1920, 1080))):
         clip, _ = render_frames(frames + 3, width, height)
         for preset in ("medium", "fast"):

@@ -28,7 +28,7 @@ from annotator.gui.settings import data_dir
 from annotator.gui.worker import PropagationWorker
 from annotator.propagation import Direction, PropagationPlan, PropagationStep, result_mask
 from annotator.store.project import ProjectStore
-from annotator.tracking.base import Tracker, box_polygon, validate_box
+from annotator.tracking.base import DOUBTFUL_SCORE, Tracker, box_polygon, validate_box
 from annotator.tracking.factory import create_tracker
 from annotator.tracking.geometry import mask_bbox
 from annotator.video.frame_source import FrameSource, open_source
@@ -36,7 +36,6 @@ from annotator.video.frame_source import FrameSource, open_source
 log = logging.getLogger(__name__)
 
 PROJECT_SUFFIX = ".annot"
-DOUBTFUL_SCORE = 0.5
 
 
 def project_for_video(video: Path, folder: Path) -> Path:

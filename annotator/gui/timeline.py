@@ -15,9 +15,9 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from annotator.core.model import AnnotationModel, CellChange, Edit, FrameMask, Provenance
+from annotator.tracking.base import DOUBTFUL_SCORE
 
 LANE_HEIGHT = 14
-LOW_SCORE = 0.5
 EMPTY = (55, 55, 55)
 ABSENT = (120, 120, 120)
 LOW = (230, 40, 40)
@@ -42,7 +42,7 @@ def paint_column(
     else:  # blended: every third row in full colour, so it reads as a hatch
         strip[body, frame] = light
         strip[3::3, frame] = colour
-    if m.score is not None and m.score < LOW_SCORE:
+    if m.score is not None and m.score < DOUBTFUL_SCORE:
         strip[0:3, frame] = LOW
 
 

@@ -16,7 +16,7 @@ Frames are RGB uint8 (h, w, 3); masks (h, w) uint8 0/1 or float32 in [0, 1].
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import maxflow
@@ -87,10 +87,6 @@ class CutWeights:
     band_px: float = 12.0
     min_logit: float = 1.0
     sure_gain: float = 1.0
-
-    def scaled(self, share: float) -> CutWeights:
-        """These weights with colour and smoothness scaled by ``share`` (shape kept)."""
-        return replace(self, colour=self.colour * share, smooth=self.smooth * share)
 
 
 def snap_to_image(

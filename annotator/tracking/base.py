@@ -19,6 +19,11 @@ import numpy as np
 from annotator.errors import InvalidBoxError
 from annotator.tracking.geometry import mask_bbox
 
+# A mask scoring under this is "doubtful": the timeline shows it red and N / P
+# jump to it. The flow backend's score is scaled so that this threshold flags
+# most frames with J < 0.7 (see ``annotator.tracking.flow_score``).
+DOUBTFUL_SCORE = 0.5
+
 
 @dataclass(frozen=True)
 class TrackResult:

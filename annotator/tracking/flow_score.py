@@ -1,41 +1,26 @@
 """The flow backend's score: an estimate of how good a carried mask still is.
 
 "Next doubtful frame" is only as useful as this number, so it must rank frames
-by their real quality. Three signs of trouble are measured on every frame:
+by their real quality. Real objects keep roughly their size from one frame to
+the next, while a mask that drifts does not: it grows a tail of background or
+loses a part. So each frame's quality is ``min(r, 1/r)`` for the ratio ``r``
+of the mask's area to its area on the previous frame, and the score is the
+running product of these along the run: a mask whose area has wandered,
+either way, since its keyframe scores low even when each step looked small.
 
-- inconsistency: the share of the mask where following the flow back and forth
-  does not return to the same pixel (occlusion, fast motion, flow errors);
-- area jump: how much the mask's area changed since the previous frame;
-- correction: how much the graph cut had to move the carried mask to fit the
-  image (1 - IoU of carried and snapped masks): a cut that moves a lot means
-  flow and appearance disagree.
-
-Errors accumulate along a run, so the score is a running product: each frame
-multiplies the previous frame's score by its own quality. A mask carried far
-from its keyframe through doubtful frames ends with a low score even when each
-step looked fine. The weights were fitted on the fit part of the DAVIS-2016
-train split by rank correlation with J (see the closing notes).
+Chosen on the fit part of the DAVIS-2016 train split (runs from frame 0 and
+from the last frame, 2,634 frames), against the share of the mask that fails
+the forward-backward flow check and the share the graph cut had to move, in
+every combination: the area term alone ranked frames best (Spearman 0.756 with
+J; 0.866 on the held-out part), and adding the others only lowered it. Its
+scale puts the timeline's threshold where it means something: there, a score
+under 0.5 flags 80% of the frames with J < 0.7 and 20% of the others.
 """
 
 from __future__ import annotations
 
-import math
 
-INCONSISTENCY_WEIGHT = 1.0
-AREA_JUMP_WEIGHT = 1.0
-CORRECTION_WEIGHT = 1.0
-
-
-def frame_quality(consistent: float, area_ratio: float, carried_iou: float) -> float:
-    """One frame's quality in (0, 1]: 1 when nothing looks wrong.
-
-    consistent: share of mask pixels passing the forward-backward check, [0, 1].
-    area_ratio: area now / area on the previous frame, > 0.
-    carried_iou: IoU of the carried mask and the final mask, [0, 1] (1 without a cut).
-    """
-    badness = (
-        INCONSISTENCY_WEIGHT * (1.0 - consistent)
-        + AREA_JUMP_WEIGHT * abs(math.log(max(area_ratio, 1e-6)))
-        + CORRECTION_WEIGHT * (1.0 - carried_iou)
-    )
-    return math.exp(-badness)
+def frame_quality(area: float, previous_area: float) -> float:
+    """One frame's quality in (0, 1]: 1 when the mask kept its area (pixels, both > 0)."""
+    ratio = max(area, 1.0) / max(previous_area, 1.0)
+    return min(ratio, 1.0 / ratio)
