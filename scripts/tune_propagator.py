@@ -1,15 +1,20 @@
 """Tune the flow backend on the DAVIS-2016 train split: one config, one keyframe setting.
 
 usage: python scripts/tune_propagator.py DAVIS_TRAIN_ROOT [--split fit|held|all]
-           [--every N] [--set key=value ...] [--jobs 2] [--cache DIR]
+           [--every N] [--set key=value ...] [--blend nearer] [--jobs 2] [--cache DIR]
+           [--records FILE]
 
 The split is fixed: every third sequence of the sorted train split (from the
 third on) is *held out* and only checked on; the rest are *fit*. ``--set``
 overrides ``FlowConfig`` fields (``cut.smooth=3`` sets a ``CutWeights`` field);
 values are parsed as JSON. ``--cache`` keeps DIS flows on disk, keyed by the
 two grey frames' digests, so that configs that differ only after the flow
-reuse it: the figures are the same as without it, only faster. Prints one JSON
-line: the config, the split, J&F per sequence and the mean, and the score figures.
+reuse it (stored as float16, so figures can differ from an uncached run in
+the third decimal). ``--blend nearer`` replaces the engine's blending by "the
+nearer run wins", for the plain baseline. Prints one JSON line: the config, the split, J&F per sequence and the
+mean, and the score figures.
+
+The plain warp baseline: ``--set soft=false --set refine=false --blend nearer``.
 
 The figures that go in notes come from ``annotator eval-sim`` itself; this
 script only makes a sweep affordable on two cores.
@@ -83,38 +88,12 @@ def build_config(settings: list[str]) -> FlowConfig:
     return FlowConfig(**top, cut=CutWeights(**cut))
 
 
-def blend_nearer(masks, weights):  # type: ignore[no-untyped-def]
+def blend_nearer(masks: list[np.ndarray], weights: list[float]) -> np.ndarray:
+    """The issue's plain baseline: where two runs meet, the heavier (nearer) run wins outright."""
     return masks[int(np.argmax(weights))]
 
 
-def shift(mask: np.ndarray, dy: int, dx: int) -> np.ndarray:
-    h, w = mask.shape
-    out = np.zeros((h, w), np.uint8)
-    if abs(dy) >= h or abs(dx) >= w:
-        return out
-    src = mask[max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)]
-    out[max(dy, 0) : h - max(-dy, 0), max(dx, 0) : w - max(-dx, 0)] = src > 0
-    return out
-
-
-def blend_morph(masks, weights):  # type: ignore[no-untyped-def]
-    """The blend main had before: centroid-aligned morph when the runs agree (IoU >= 0.75)."""
-    from annotator.tracking.geometry import mask_iou, signed_distance
-
-    a, b = masks
-    if not a.any() or not b.any() or mask_iou(a, b) < 0.75:
-        return blend_nearer(masks, weights)
-    w = np.asarray(weights, np.float64) / float(np.sum(weights))
-    centroids = [np.argwhere(m > 0).mean(axis=0) for m in masks]
-    target = w[0] * centroids[0] + w[1] * centroids[1]
-    moved = [
-        shift(m, *np.round(target - c).astype(int)) for m, c in zip(masks, centroids, strict=True)
-    ]
-    total = w[0] * signed_distance(moved[0]) + w[1] * signed_distance(moved[1])
-    return (total > 0).astype(np.uint8)
-
-
-BLENDS = {"nearer": blend_nearer, "morph": blend_morph}
+BLENDS = {"nearer": blend_nearer}
 
 
 def make_tracker(config: FlowConfig, cache: Path | None, blend: str | None = None) -> FlowTracker:
