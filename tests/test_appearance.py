@@ -17,7 +17,7 @@ def scene() -> tuple[np.ndarray, np.ndarray]:
     frame[..., 2] = rng.integers(80, 160, (120, 160))
     yy, xx = np.mgrid[0:120, 0:160]
     disc = ((xx - 80) ** 2 + (yy - 60) ** 2 <= 30**2).astype(np.uint8)
-    frame[disc > 0] = (200, 40, 40) + rng.integers(0, 30, (int(disc.sum()), 3))
+    frame[disc > 0] = np.array([200, 40, 40]) + rng.integers(0, 30, (int(disc.sum()), 3))
     return frame, disc
 
 
