@@ -77,8 +77,9 @@ class CutWeights:
     min_logit: the shape term's least log-odds either side of the boundary, so
         thin parts (a leg, a kite line), whose pixels all lie near the
         boundary, are not cut away by colour and smoothness alone.
-    sure_gain: the shape term is multiplied by this where the flow passed its
-        forward-backward check, and halved where it failed.
+    keep_holes: holes and thin gaps in the carried mask (background enclosed
+        by the object, a wire in front of it) stay background, so smoothness
+        does not fill them.
     """
 
     shape_px: float = 3.0
@@ -86,7 +87,7 @@ class CutWeights:
     smooth: float = 2.0
     band_px: float = 12.0
     min_logit: float = 1.0
-    sure_gain: float = 1.0
+    keep_holes: bool = True
 
 
 def snap_to_image(
@@ -110,11 +111,13 @@ def snap_to_image(
     if weights.min_logit > 0:
         logit = np.sign(logit) * np.maximum(np.abs(logit), weights.min_logit)
     if unsure is not None:
-        logit = np.where(unsure, logit * 0.5, logit * weights.sure_gain)
+        logit = np.where(unsure, logit * 0.5, logit)
     if colours is not None:
         logit = logit + weights.colour * colours.llr(frame)
     # Outside the band the label is fixed: a large cost either way.
     fixed = np.abs(dist) > weights.band_px
+    if weights.keep_holes:
+        fixed |= enclosed_background(carried) | thin_gaps(carried)
     big = np.float32(1e4)
     source = np.where(fixed & carried, big, np.maximum(logit, 0)).astype(np.float32)
     sink = np.where(fixed & ~carried, big, np.maximum(-logit, 0)).astype(np.float32)
@@ -137,3 +140,26 @@ def snap_to_image(
     graph.maxflow()
     # get_grid_segments is True on the sink side: the background.
     return (~graph.get_grid_segments(nodes)).astype(np.uint8)
+
+
+def enclosed_background(mask: np.ndarray) -> np.ndarray:
+    """(h, w) bool: background pixels of ``mask`` in parts that do not touch the border."""
+    background = (~(mask > 0)).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(background, connectivity=4)
+    if n <= 1:
+        return np.zeros(mask.shape, bool)
+    h, w = mask.shape
+    x, y, bw, bh = (stats[1:, i] for i in range(4))
+    inner = np.flatnonzero((x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)) + 1
+    return np.isin(labels, inner) if inner.size else np.zeros(mask.shape, bool)
+
+
+# Background gaps up to twice this wide inside the object count as "thin".
+THIN_GAP_PX = 2
+
+
+def thin_gaps(mask: np.ndarray) -> np.ndarray:
+    """(h, w) bool: background pixels that a closing of ``mask`` would fill (slits, wires)."""
+    binary = (mask > 0).astype(np.uint8)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * THIN_GAP_PX + 1,) * 2)
+    return (cv2.morphologyEx(binary, cv2.MORPH_CLOSE, kernel) > 0) & (binary == 0)
