@@ -11,8 +11,8 @@ values are parsed as JSON. ``--cache`` keeps DIS flows on disk, keyed by the
 two grey frames' digests, so that configs that differ only after the flow
 reuse it (stored as float16, so figures can differ from an uncached run in
 the third decimal). ``--blend nearer`` replaces the engine's blending by "the
-nearer run wins", for the plain baseline. Prints one JSON line: the config, the split, J&F per sequence and the
-mean, and the score figures.
+nearer run wins", for the plain baseline. Prints one JSON line: the config,
+the split, J&F per sequence and the mean, and the score figures.
 
 The plain warp baseline: ``--set soft=false --set refine=false --blend nearer``.
 
