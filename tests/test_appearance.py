@@ -62,3 +62,18 @@ def test_an_empty_carried_mask_stays_empty() -> None:
     colours = ColourModel.learn(frame, disc)
     out = snap_to_image(frame, np.zeros(disc.shape, np.float32), colours, CutWeights())
     assert not out.any()
+
+
+def test_a_wire_across_the_object_stays_background() -> None:
+    # A 1-pixel wire of nearly the object's colour crosses the disc in front of it; the
+    # carried mask has the gap (the keyframe said "background" there).
+    frame, disc = scene()
+    wire = np.zeros_like(disc)
+    wire[:, 79] = 1
+    frame[wire > 0] = (195, 55, 50)
+    carried = (disc & (1 - wire)).astype(np.float32)
+    colours = ColourModel.learn(frame, carried.astype(np.uint8))
+    snapped = snap_to_image(frame, carried, colours, CutWeights())
+    assert not snapped[wire > 0].any()
+    filled = snap_to_image(frame, carried, colours, CutWeights(keep_holes=False))
+    assert filled[35:85, 79].mean() > 0.5  # without it, smoothness fills the wire in
