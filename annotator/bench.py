@@ -161,12 +161,12 @@ def bench_flow(frames: int = 20) -> dict[str, object]:
         "machine": platform.processor() or platform.machine(),
         "results": {},
     }
-    plain = {"soft": False, "refine": False}
     for label, (width, height) in (("480p", (854, 480)), ("1080p", (1920, 1080))):
         clip, _ = render_frames(frames + 3, width, height)
         for preset in ("medium", "fast"):
             bare = _flow_pair_case(FlowConfig(preset=preset), clip, frames)
-            warp = _flow_case(FlowConfig(preset=preset, **plain), clip, 1, frames)  # type: ignore[arg-type]
+            plain = FlowConfig(preset=preset, soft=False, refine=False)
+            warp = _flow_case(plain, clip, 1, frames)
             one = _flow_case(FlowConfig(preset=preset), clip, 1, frames)
             five = _flow_case(FlowConfig(preset=preset), clip, 5, frames)
             report["results"][f"{label}_{preset}"] = {  # type: ignore[index]

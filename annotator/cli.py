@@ -302,6 +302,8 @@ def _cmd_eval_sim(args: argparse.Namespace) -> int:
     import json
     from functools import partial
 
+    from tqdm import tqdm
+
     from annotator.commands.eval_report import effort_to_reach, format_curve, format_sequences
     from annotator.commands.eval_sim import eval_sim, find_sequences
     from annotator.tracking.factory import create_tracker
@@ -320,7 +322,12 @@ def _cmd_eval_sim(args: argparse.Namespace) -> int:
     )
     reports = {}
     for label, every in settings.items():
-        reports[label] = eval_sim(sequences, factory, every, jobs=args.jobs)
+        # Per sequence, not per frame: sequences finish in worker processes.
+        desc = label if args.curve else "sequences"
+        with tqdm(total=len(sequences), unit="seq", desc=desc, file=sys.stderr) as bar:
+            reports[label] = eval_sim(
+                sequences, factory, every, on_sequence=lambda *_: bar.update(1), jobs=args.jobs
+            )
         if not args.json:
             title = f"keyframes: {label}\n" if args.curve else ""
             sys.stderr.write(title + format_sequences(reports[label]) + "\n")

@@ -47,7 +47,7 @@ from annotator.core import rle
 from annotator.core.model import AnnotationModel, FrameMask, Provenance
 from annotator.errors import AnnotatorError
 from annotator.tracking.base import Tracker, TrackResult, polygon_box
-from annotator.tracking.geometry import mask_iou, signed_distance
+from annotator.tracking.geometry import signed_distance
 from annotator.video.frame_source import FrameSource
 
 log = logging.getLogger(__name__)
@@ -316,3 +316,10 @@ def shift_mask(mask: np.ndarray, dy: int, dx: int) -> np.ndarray:
     src = mask[max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)]
     out[max(dy, 0) : h - max(-dy, 0), max(dx, 0) : w - max(-dx, 0)] = src > 0
     return out
+
+
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """IoU of two binary masks; 1.0 when both are empty."""
+    a, b = a > 0, b > 0
+    union = np.count_nonzero(a | b)
+    return 1.0 if union == 0 else np.count_nonzero(a & b) / union

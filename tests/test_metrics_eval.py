@@ -161,6 +161,7 @@ def test_eval_sim_curve_over_a_split_in_parallel(tmp_path: Path) -> None:
     assert settings["every 5"]["JF"] >= settings["none"]["JF"] - 0.02
     # The table names every sequence and setting; the effort line is there.
     assert "shapes2" in proc.stderr and "every 10" in proc.stderr
+    assert "every 5: 100%" in proc.stderr and "2/2" in proc.stderr  # progress per sequence
     assert "keyframes per 100 frames for J&F 0.85" in proc.stderr
     effort = out["keyframes_per_100_for_085"]
     assert effort is None or densities[0] <= effort <= densities[-1]

@@ -100,7 +100,6 @@ def simulate(
     seq: Sequence,
     tracker: Tracker,
     keyframe_every: int | None,
-    on_frame: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Run one sequence; returns {"J", "F", "JF", "frames", "keyframes", "records"}.
 
@@ -123,11 +122,10 @@ def simulate(
                 "keyframes", [(k, f, _user_mask(gts[f] == k)) for f in keys for k in ids]
             )
         )
-        step = (lambda _s: on_frame()) if on_frame is not None else None
         runs = [(f, Direction.FORWARD) for f in keys] + [(f, Direction.BACKWARD) for f in keys[1:]]
         for start, direction in runs:
             plan = PropagationPlan.from_model(model, start, direction)
-            run_propagation(model, source, tracker, plan, on_step=step)
+            run_propagation(model, source, tracker, plan)
         scored = [f for f in range(len(source)) if f not in keys]
         per_object: dict[int, tuple[list[float], list[float]]] = {k: ([], []) for k in ids}
         records: list[tuple[int, int, float, float, float]] = []
@@ -177,6 +175,7 @@ def eval_sim(
     """Simulate every sequence; returns the report (see ``summarise``).
 
     With ``keep_records`` each sequence's entry keeps its per-cell records.
+    ``on_sequence(name, result)`` is called as each sequence finishes (progress).
 
     ``factory`` builds a tracker; with ``jobs`` > 1 each worker process builds
     its own, so it must be picklable (a module-level function or a partial).
@@ -185,7 +184,7 @@ def eval_sim(
 
     def done(name: str, result: dict[str, Any]) -> None:
         results[name] = result
-        log.info("%s: J&F %.3f", name, result["JF"])
+        log.debug("%s: J&F %.3f", name, result["JF"])
         if on_sequence is not None:
             on_sequence(name, result)
 

@@ -63,7 +63,6 @@ class FlowConfig:
         (else re-threshold it every frame, which erodes thin parts).
     refine: snap the carried mask to the image with a graph cut every frame.
     cut: the graph cut's weights.
-
     grabcut_iters: GrabCut iterations for a box init.
     """
 
@@ -83,16 +82,12 @@ class FlowState:
     gray: (h, w) uint8, the flow-resolution grey frame (shared between objects).
     prob: (H, W) float32 in [0, 1], the (soft) mask at full resolution.
     colours: the colour model learnt on the frame the object was started on.
-    area0: the mask's area on that frame, pixels.
-    age: frames carried since the object was started from a mask or a box.
     confidence: the running quality estimate of the carried mask (see flow_score).
     """
 
     gray: np.ndarray
     prob: np.ndarray
     colours: ColourModel = field(repr=False)
-    area0: float = 0.0
-    age: int = 0
     confidence: float = 1.0
 
     @property
@@ -129,10 +124,7 @@ class FlowTracker:
             mask = self.grabcut(frame, found)
         binary = (mask > 0).astype(np.uint8)
         return FlowState(
-            self.gray(frame),
-            binary.astype(np.float32),
-            ColourModel.learn(frame, binary),
-            area0=float(binary.sum()),
+            self.gray(frame), binary.astype(np.float32), ColourModel.learn(frame, binary)
         )
 
     def track(self, frame: np.ndarray, states: list[FlowState]) -> list[TrackResult]:
@@ -215,10 +207,10 @@ class FlowTracker:
     ) -> TrackResult:
         """One object onto the new frame; all the work happens in a window around it."""
         cfg = self.config
-        box = mask_bbox(st.mask)
+        previous = st.mask
+        box = mask_bbox(previous)
         if box is None:  # the object has left; it stays gone
-            gone = replace(st, gray=gray, age=st.age + 1, confidence=0.0)
-            return self._result(st.mask, 0.0, gone)
+            return self._result(previous, 0.0, replace(st, gray=gray, confidence=0.0))
         x0, y0, x1, y1 = flow.window(box, frame.shape[:2])
         back, error = flow.at(x0, y0, x1, y1)
         carried = warp_window(st.prob, back, x0, y0)
@@ -234,11 +226,10 @@ class FlowTracker:
         mask = np.zeros(st.prob.shape, np.uint8)
         mask[y0:y1, x0:x1] = part
         area = float(np.count_nonzero(part))
-        previous = float(np.count_nonzero(st.prob > 0.5))
-        confidence = st.confidence * frame_quality(area, previous) if area > 0 else 0.0
-        state = replace(st, gray=gray, prob=prob, age=st.age + 1, confidence=confidence)
-        score = confidence
-        return self._result(mask, score, state)
+        quality = frame_quality(area, float(np.count_nonzero(previous)))
+        confidence = st.confidence * quality if area > 0 else 0.0
+        state = replace(st, gray=gray, prob=prob, confidence=confidence)
+        return self._result(mask, confidence, state)
 
     def _result(self, mask: np.ndarray, score: float, state: FlowState) -> TrackResult:
         tight = mask_bbox(mask)

@@ -130,13 +130,6 @@ def mask_bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     )
 
 
-def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """IoU of two binary masks of one shape; 1.0 when both are empty."""
-    a, b = a > 0, b > 0
-    union = np.count_nonzero(a | b)
-    return 1.0 if union == 0 else np.count_nonzero(a & b) / union
-
-
 def signed_distance(mask: np.ndarray) -> np.ndarray:
     """(h, w) float32: distance to the boundary, positive inside ``mask``, negative outside."""
     binary = (mask > 0).astype(np.uint8)
