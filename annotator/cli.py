@@ -1,4 +1,5 @@
-"""Headless command line: track, propagate, info, export, import, eval, eval-sim, weights, bench.
+"""Headless command line: track, propagate, info, export, import, eval, eval-sim,
+eval-interactive, weights, bench.
 
 Every user error becomes one readable line on stderr and a non-zero exit
 status, never a traceback. Ctrl-C exits with status 130 after the command has
@@ -12,12 +13,10 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from annotator.cli_eval import add_eval_parsers, cmd_eval_interactive, cmd_eval_sim
+from annotator.cli_options import add_tracker_options, say_tracker
 from annotator.errors import AnnotatorError
-
-if TYPE_CHECKING:
-    from annotator.tracking.base import Tracker
 
 log = logging.getLogger("annotator")
 
@@ -48,17 +47,6 @@ def parse_ids(text: str) -> list[int]:
     return ids
 
 
-def _add_tracker_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--weights", type=Path, help="SiamMask checkpoint (.pth)")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument(
-        "--tracker",
-        default="auto",
-        choices=["auto", "siammask", "flow"],
-        help="auto: SiamMask when its weights are found, else the optical-flow tracker",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="annotator", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -79,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument(
         "--project", type=Path, help="record into this .annot project (created if missing)"
     )
-    _add_tracker_options(track)
+    add_tracker_options(track)
 
     prop = sub.add_parser("propagate", help="propagate objects inside a project")
     prop.add_argument("project", type=Path, help=".annot project file")
@@ -89,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     prop.add_argument(
         "--stop-below", type=float, help="stop an object after 3 frames scoring under this"
     )
-    _add_tracker_options(prop)
+    add_tracker_options(prop)
 
     info = sub.add_parser("info", help="print a project's summary as JSON")
     info.add_argument("project", type=Path)
@@ -122,19 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("gt", type=Path, help="ground-truth annotations (DAVIS layout)")
     ev.add_argument("--json", type=Path, help="also write the JSON report here")
 
-    sim = sub.add_parser("eval-sim", help="simulate an annotator on DAVIS sequences")
-    sim.add_argument("root", type=Path, help="DAVIS root: JPEGImages/480p, Annotations/480p")
-    sim.add_argument("--seq", type=lambda t: [x for x in t.split(",") if x], help="a,b")
-    sim.add_argument("--frames", type=Path, help="frames folder for a single --seq")
-    sim.add_argument("--keyframe-every", type=int, help="a user keyframe every N frames")
-    sim.add_argument(
-        "--curve",
-        action="store_true",
-        help="the effort curve: no keyframes, then a keyframe every 20, 10 and 5 frames",
-    )
-    sim.add_argument("--jobs", type=int, default=1, help="sequences run in parallel processes")
-    sim.add_argument("--json", action="store_true", help="print only the JSON report")
-    _add_tracker_options(sim)
+    add_eval_parsers(sub)
 
     weights = sub.add_parser("weights", help="list or download SiamMask checkpoints")
     wsub = weights.add_subparsers(dest="weights_command", required=True)
@@ -175,7 +151,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
         raise AnnotatorError("give --out DIR, --project FILE, or both")
     with open_source(args.source) as source:
         tracker = create_tracker(args.tracker, args.weights, args.device)
-        _say_tracker(tracker)
+        say_tracker(tracker)
         store = open_or_create(args.project, source) if args.project else None
         total = len(source) - 1 - args.start_frame
         try:
@@ -196,10 +172,6 @@ def _cmd_track(args: argparse.Namespace) -> int:
     return 0
 
 
-def _say_tracker(tracker: Tracker) -> None:
-    sys.stderr.write(f"tracker: {tracker.name} on {tracker.device_label}\n")
-
-
 def _cmd_propagate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -216,7 +188,7 @@ def _cmd_propagate(args: argparse.Namespace) -> int:
         if not plan.runs:
             raise AnnotatorError(f"nothing to propagate {args.direction} from frame {args.start}")
         tracker = create_tracker(args.tracker, args.weights, args.device)
-        _say_tracker(tracker)
+        say_tracker(tracker)
         with tqdm(total=plan.frames, unit="frame", desc="propagating", file=sys.stderr) as bar:
             done = run_propagation(
                 store.model,
@@ -298,50 +270,6 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_eval_sim(args: argparse.Namespace) -> int:
-    import json
-    from functools import partial
-
-    from tqdm import tqdm
-
-    from annotator.commands.eval_report import effort_to_reach, format_curve, format_sequences
-    from annotator.commands.eval_sim import eval_sim, find_sequences
-    from annotator.tracking.factory import create_tracker
-
-    if args.jobs < 1:
-        raise AnnotatorError("--jobs must be at least 1")
-    if args.curve and args.keyframe_every is not None:
-        raise AnnotatorError("--curve runs its own keyframe settings; drop --keyframe-every")
-    sequences = find_sequences(args.root, args.seq, args.frames)
-    factory = partial(create_tracker, args.tracker, args.weights, args.device)
-    _say_tracker(factory())
-    settings: dict[str, int | None] = (
-        {"none": None, "every 20": 20, "every 10": 10, "every 5": 5}
-        if args.curve
-        else {"run": args.keyframe_every}
-    )
-    reports = {}
-    for label, every in settings.items():
-        # Per sequence, not per frame: sequences finish in worker processes.
-        desc = label if args.curve else "sequences"
-        with tqdm(total=len(sequences), unit="seq", desc=desc, file=sys.stderr) as bar:
-            reports[label] = eval_sim(
-                sequences, factory, every, on_sequence=lambda *_: bar.update(1), jobs=args.jobs
-            )
-        if not args.json:
-            title = f"keyframes: {label}\n" if args.curve else ""
-            sys.stderr.write(title + format_sequences(reports[label]) + "\n")
-    if not args.curve:
-        sys.stdout.write(json.dumps(reports["run"]) + "\n")
-        return 0
-    curve = [{"keyframes_per_100": r["keyframes_per_100"], "JF": r["JF"]} for r in reports.values()]
-    effort = effort_to_reach(curve)
-    if not args.json:
-        sys.stderr.write(format_curve(reports, effort) + "\n")
-    sys.stdout.write(json.dumps({"settings": reports, "keyframes_per_100_for_085": effort}) + "\n")
-    return 0
-
-
 def _cmd_weights(args: argparse.Namespace) -> int:
     from annotator.tracking import weights as w
 
@@ -398,7 +326,8 @@ COMMANDS = {
     "export": _cmd_export,
     "import": _cmd_import,
     "eval": _cmd_eval,
-    "eval-sim": _cmd_eval_sim,
+    "eval-sim": cmd_eval_sim,
+    "eval-interactive": cmd_eval_interactive,
     "weights": _cmd_weights,
     "bench": _cmd_bench,
 }

@@ -187,17 +187,54 @@ def test_forward_and_backward_runs_blend_by_distance() -> None:
     counts = model.provenance_counts(1)
     assert counts["blended"] == 9 and counts["propagated"] == 0
     m2 = model.mask(1, 2)
-    assert m2.provenance is Provenance.BLENDED and m2.origin == 10
+    # the forward run weighs 16 times more at frame 2: the blend keeps its origin
+    assert m2.provenance is Provenance.BLENDED and m2.origin == 0
     # forward says x=6 at frame 2 (drifting 2 px/frame), backward says x=12; weights 1/2 and 1/8
     blended = rle.decode(m2.rle)
     assert np.array_equal(forward_2, square(6))
     cols = np.nonzero(blended.any(axis=0))[0]
     assert 6 <= cols[0] <= 8 and cols[-1] - cols[0] in (9, 10, 11)
-    # the two runs disagree, so the frame is doubtful
-    assert m2.score <= mask_iou(square(6), square(12)) + 1e-6
+    # the runs disagree, which costs the score as far as they weigh alike (1/16 here)
+    iou = mask_iou(square(6), square(12))
+    assert m2.score <= 1 - (1 / 16) * (1 - iou) + 1e-6
     # the middle frame is halfway
     mid = rle.decode(model.mask(1, 5).rle)
     assert abs(np.nonzero(mid.any(axis=0))[0][0] - (12 + 12) / 2 + 1.5) <= 2  # between 10 and 12
+
+
+def test_runs_of_like_weight_that_disagree_make_a_doubtful_frame() -> None:
+    # keyframes 0 (x=2) and 10 (x=12); forward drifts 3 px/frame, backward holds x=12
+    model = model_with({1: [0, 10]})
+    frames = IndexedFrames(30)
+    run_propagation(
+        model, frames, ShiftTracker(dx=3), PropagationPlan.from_model(model, 0, "forward")
+    )
+    run_propagation(
+        model, frames, ShiftTracker(dx=0), PropagationPlan.from_model(model, 10, "backward")
+    )
+    # frame 5: forward says x=17, backward x=12, equally far from their keyframes
+    middle = model.mask(1, 5)
+    assert middle.score <= mask_iou(square(17), square(12)) + 1e-6 < 0.5
+
+
+def test_a_far_run_never_wipes_out_a_near_keyframe_mask() -> None:
+    # keyframes 0 and 20; forward from 0 is right, backward from 20 is far off
+    model = model_with({1: [0, 20]})
+    frames = IndexedFrames(30)
+    run_propagation(
+        model, frames, ShiftTracker(dx=1), PropagationPlan.from_model(model, 0, "forward")
+    )
+    right = rle.decode(model.mask(1, 2).rle)
+    run_propagation(
+        model, frames, ShiftTracker(dx=-3), PropagationPlan.from_model(model, 20, "backward")
+    )
+    # a new keyframe at 15, and a backward run from it down to frame 1
+    model.apply(model.set_masks("fix", [(1, 15, user(17))]))
+    run_propagation(
+        model, frames, ShiftTracker(dx=-3), PropagationPlan.from_model(model, 15, "backward")
+    )
+    assert np.array_equal(rle.decode(model.mask(1, 2).rle), right)
+    assert model.mask(1, 2).origin == 0
 
 
 def test_blend_masks_interpolates_shapes() -> None:

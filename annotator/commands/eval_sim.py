@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import numpy as np
 
 from annotator.commands.eval_report import score_quality
 from annotator.commands.evaluate import score_frame
+from annotator.commands.parallel import run_each
 from annotator.commands.propagate import run_propagation
 from annotator.core import rle
 from annotator.core.model import AnnotationModel, FrameMask, ObjectInfo, Provenance
@@ -161,6 +161,7 @@ def _user_mask(mask: np.ndarray) -> FrameMask:
 def _simulate_in_worker(
     factory: TrackerFactory, seq: Sequence, keyframe_every: int | None
 ) -> dict[str, Any]:
+    # A tracker per sequence: in a worker process there is no other way to get one.
     return simulate(seq, factory(), keyframe_every)
 
 
@@ -188,20 +189,8 @@ def eval_sim(
         if on_sequence is not None:
             on_sequence(name, result)
 
-    if jobs <= 1 or len(sequences) == 1:
-        tracker = factory()
-        for seq in sequences:
-            done(seq.name, simulate(seq, tracker, keyframe_every))
-    else:
-        # Spawned workers: a fork would copy the parent's OpenCV and torch thread pools.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            futures = {
-                pool.submit(_simulate_in_worker, factory, seq, keyframe_every): seq.name
-                for seq in sequences
-            }
-            for future in as_completed(futures):
-                done(futures[future], future.result())
+    work = partial(_simulate_in_worker, factory, keyframe_every=keyframe_every)
+    run_each(work, [(s.name, s) for s in sequences], jobs, done)
     return summarise({s.name: results[s.name] for s in sequences}, keep_records)
 
 

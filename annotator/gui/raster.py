@@ -6,28 +6,14 @@ coordinates of the canvas, where the frame's top-left corner is (0, 0).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
+from annotator.tracking.strokes import paint_stroke
 
-def paint_stroke(
-    mask: np.ndarray, points: Sequence[tuple[float, float]], radius: float, value: int
-) -> np.ndarray:
-    """A copy of ``mask`` with a round brush of ``radius`` px dragged through ``points``.
-
-    value 1 paints (brush), 0 erases (eraser).
-    """
-    out = mask.copy()
-    r = max(round(radius), 1)
-    pts = [(round(x), round(y)) for x, y in points]
-    for p in pts:
-        cv2.circle(out, p, r, int(value), thickness=-1)
-    for a, b in itertools.pairwise(pts):
-        cv2.line(out, a, b, int(value), thickness=2 * r)
-    return out
+__all__ = ["compose_overlay", "fill_polygon", "layers_window", "paint_stroke"]
 
 
 def fill_polygon(shape: tuple[int, int], points: Sequence[tuple[float, float]]) -> np.ndarray:

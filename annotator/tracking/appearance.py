@@ -118,18 +118,34 @@ def snap_to_image(
     fixed = np.abs(dist) > weights.band_px
     if weights.keep_holes:
         fixed |= enclosed_background(carried) | thin_gaps(carried)
+    return min_cut(frame, logit, fixed & carried, fixed & ~carried, weights.smooth)
+
+
+def min_cut(
+    frame: np.ndarray,
+    logit: np.ndarray,
+    force_fg: np.ndarray,
+    force_bg: np.ndarray,
+    smooth: float,
+) -> np.ndarray:
+    """The binary labelling (h, w) uint8 0/1 of least energy, by max-flow.
+
+    frame: (h, w, 3) RGB; logit: (h, w) float32 log-odds of each pixel being the
+    object; force_fg / force_bg: (h, w) bool, pixels whose label is fixed;
+    smooth: weight of the contrast-sensitive Potts term between 4-neighbours.
+    """
     big = np.float32(1e4)
-    source = np.where(fixed & carried, big, np.maximum(logit, 0)).astype(np.float32)
-    sink = np.where(fixed & ~carried, big, np.maximum(-logit, 0)).astype(np.float32)
+    source = np.where(force_fg, big, np.maximum(logit, 0)).astype(np.float32)
+    sink = np.where(force_bg, big, np.maximum(-logit, 0)).astype(np.float32)
     img = frame.astype(np.float32)
     right = np.sum((img[:, 1:] - img[:, :-1]) ** 2, axis=2)
     down = np.sum((img[1:] - img[:-1]) ** 2, axis=2)
     beta = 1.0 / (2.0 * max(float(np.mean(right) + np.mean(down)) / 2.0, 1e-3))
-    h, w = carried.shape
+    h, w = logit.shape
     w_right = np.zeros((h, w), np.float32)
     w_down = np.zeros((h, w), np.float32)
-    w_right[:, :-1] = weights.smooth * np.exp(-beta * right)
-    w_down[:-1] = weights.smooth * np.exp(-beta * down)
+    w_right[:, :-1] = smooth * np.exp(-beta * right)
+    w_down[:-1] = smooth * np.exp(-beta * down)
     graph = maxflow.Graph[float]()
     nodes = graph.add_grid_nodes((h, w))
     right_edge = np.array([[0, 0, 0], [0, 0, 1], [0, 0, 0]])

@@ -1,0 +1,73 @@
+"""User edits of a mask on one frame, as the window and the simulated user make them.
+
+Each edit is a locked ``user`` keyframe, one undo step, kept exactly as made;
+the next propagation from that frame starts the tracker from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from annotator.core import rle
+from annotator.core.model import AnnotationModel, FrameMask, Provenance
+from annotator.tracking.base import box_polygon
+from annotator.tracking.geometry import mask_bbox
+from annotator.tracking.strokes import Stroke, StrokeWeights, apply_strokes
+
+
+def current_mask(
+    model: AnnotationModel, object_id: int, frame: int, shape: tuple[int, int]
+) -> np.ndarray:
+    """(H, W) uint8 mask of an object on a frame; zeros where it has none."""
+    m = model.mask(object_id, frame)
+    if m is not None and m.rle is not None:
+        return rle.decode(m.rle)
+    return np.zeros(shape, np.uint8)
+
+
+def set_user_mask(
+    model: AnnotationModel, object_id: int, frame: int, mask: np.ndarray, label: str
+) -> None:
+    """Make (H, W) ``mask`` the object's locked keyframe on ``frame`` (one undo step)."""
+    box = mask_bbox(mask)
+    polygon = tuple(float(v) for v in box_polygon(box).ravel()) if box else None
+    cell = FrameMask(Provenance.USER, rle.encode(mask), None, polygon)
+    model.apply(model.set_masks(label, [(object_id, frame, cell)]))
+
+
+def nearest_keyframe(model: AnnotationModel, object_id: int, frame: int) -> int | None:
+    """The object's locked keyframe nearest to ``frame`` (not ``frame`` itself) with a mask."""
+    keys = [
+        f
+        for f, m in model.frames_of(object_id).items()
+        if f != frame and m.locked and m.rle is not None
+    ]
+    return min(keys, key=lambda f: (abs(f - frame), f)) if keys else None
+
+
+def stroke_edit(
+    model: AnnotationModel,
+    object_id: int,
+    frame: int,
+    images: Callable[[int], np.ndarray],
+    strokes: Sequence[Stroke],
+    weights: StrokeWeights | None = None,
+) -> np.ndarray:
+    """Apply correction strokes to the object's mask on ``frame``; returns the new mask.
+
+    images(i): frame i, RGB (H, W, 3) uint8. The result snaps to the image near
+    the strokes (``annotator.tracking.strokes``), taking what the object looks
+    like from its nearest keyframe too, and becomes a user keyframe.
+    """
+    image = images(frame)
+    before = current_mask(model, object_id, frame, image.shape[:2])
+    key = nearest_keyframe(model, object_id, frame)
+    reference = None
+    if key is not None:
+        reference = (images(key), current_mask(model, object_id, key, image.shape[:2]))
+    after = apply_strokes(image, before, strokes, weights, reference)
+    label = "stroke" if all(s.foreground for s in strokes) else "strokes"
+    set_user_mask(model, object_id, frame, after, label)
+    return after

@@ -1,0 +1,204 @@
+"""``annotator eval-interactive``: a simulated user who boxes an object, then corrects it.
+
+Per sequence, through the same functions the window calls:
+
+- Round 0: the ground truth's bounding box on frame 0 becomes the object
+  (``add_box_objects``), which is then propagated to the end.
+- Rounds 1..R: the frame with the lowest J that is not yet a keyframe is
+  picked; on it the user paints the strokes of ``annotator.commands.scribble``
+  for every object and applies the stroke tool (``stroke_edit``), or, with
+  ``perfect``, replaces the masks by the ground truth (the upper bound of any
+  correction tool). That frame is a keyframe; propagation runs forward and
+  backward from it, each run stopping at the neighbouring keyframes.
+- After each round: J, F and J&F over all frames but frame 0 (per object,
+  then the mean over objects), computed on the label image export writes.
+
+Objects not visible on frame 0 are not played.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from annotator.commands.edits import current_mask, set_user_mask, stroke_edit
+from annotator.commands.eval_sim import Sequence, TrackerFactory
+from annotator.commands.evaluate import score_frame
+from annotator.commands.parallel import run_each
+from annotator.commands.propagate import add_box_objects, run_propagation
+from annotator.commands.scribble import correction_strokes
+from annotator.core.model import AnnotationModel
+from annotator.errors import AnnotatorError
+from annotator.export.palette import compose_labels, read_label_png
+from annotator.propagation import Direction, PropagationPlan, mask_iou
+from annotator.tracking.base import Tracker
+from annotator.tracking.geometry import mask_bbox
+from annotator.video.frame_source import FrameSource, open_source
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ROUNDS = 8
+
+
+def play(seq: Sequence, tracker: Tracker, rounds: int, perfect: bool = False) -> dict[str, Any]:
+    """One sequence: ``{"init_J": float, "rounds": [{"round", "J", "F", "JF"}, ...]}``."""
+    with open_source(seq.frames) as source:
+        if len(seq.annotations) != len(source):
+            raise AnnotatorError(
+                f"{seq.name}: {len(source)} frames but {len(seq.annotations)} annotations"
+            )
+        if len(source) < 2:
+            raise AnnotatorError(f"{seq.name}: needs at least two frames")
+        gts = [read_label_png(p) for p in seq.annotations]
+        truth_ids = [int(v) for v in np.unique(gts[0]) if v != 0]
+        if not truth_ids:
+            raise AnnotatorError(f"{seq.name}: no object is visible on frame 0")
+        model = AnnotationModel(len(source), history_bytes=0)
+        first = source[0]
+        boxes = [mask_bbox(gts[0] == k) for k in truth_ids]
+        ids = add_box_objects(model, tracker, first, 0, boxes)  # type: ignore[arg-type]
+        pairs = list(zip(ids, truth_ids, strict=True))
+        shape = gts[0].shape
+        init_j = float(
+            np.mean([mask_iou(current_mask(model, i, 0, shape), gts[0] == t) for i, t in pairs])
+        )
+        run_propagation(model, source, tracker, PropagationPlan.from_model(model, 0, "forward"))
+        keyframes = {0}
+        per_frame, summary = measure(model, gts, pairs)
+        history = [{"round": 0, **summary}]
+        for r in range(1, rounds + 1):
+            open_frames = {f: j for f, j in per_frame.items() if f not in keyframes}
+            if open_frames:
+                frame = min(open_frames, key=lambda f: (open_frames[f], f))
+                correct(model, source, tracker, frame, gts[frame], pairs, perfect)
+                keyframes.add(frame)
+                per_frame, summary = measure(model, gts, pairs)
+            history.append({"round": r, **summary})
+    return {"init_J": init_j, "rounds": history}
+
+
+def correct(
+    model: AnnotationModel,
+    source: FrameSource,
+    tracker: Tracker,
+    frame: int,
+    truth: np.ndarray,
+    pairs: list[tuple[int, int]],
+    perfect: bool,
+) -> None:
+    """One round's correction on ``frame``, then propagation both ways from it."""
+    for object_id, truth_id in pairs:
+        target = (truth == truth_id).astype(np.uint8)
+        if perfect:
+            set_user_mask(model, object_id, frame, target, "ground truth")
+            continue
+        mask = current_mask(model, object_id, frame, target.shape)
+        strokes = correction_strokes(target, mask)
+        if strokes:
+            stroke_edit(model, object_id, frame, source.__getitem__, strokes)
+        else:
+            # Nothing worth a stroke: the user accepts the mask, which locks it.
+            set_user_mask(model, object_id, frame, mask, "accept")
+    for direction in (Direction.FORWARD, Direction.BACKWARD):
+        plan = PropagationPlan.from_model(model, frame, direction)
+        if plan.runs:
+            run_propagation(model, source, tracker, plan)
+
+
+def measure(
+    model: AnnotationModel, gts: list[np.ndarray], pairs: list[tuple[int, int]]
+) -> tuple[dict[int, float], dict[str, float]]:
+    """Per-frame J (mean over objects) and overall J, F, JF over frames 1..N-1."""
+    shape = gts[0].shape
+    per_frame: dict[int, float] = {}
+    js: dict[int, list[float]] = {t: [] for _, t in pairs}
+    fs: dict[int, list[float]] = {t: [] for _, t in pairs}
+    for f in range(1, len(gts)):
+        masks = [(t, current_mask(model, i, f, shape)) for i, t in pairs]
+        pred = compose_labels(shape, masks)
+        scores = score_frame(pred, gts[f], [t for _, t in pairs])
+        for t, (j, fm) in scores.items():
+            js[t].append(j)
+            fs[t].append(fm)
+        per_frame[f] = float(np.mean([j for j, _ in scores.values()]))
+    j = float(np.mean([np.mean(v) for v in js.values()]))
+    f_ = float(np.mean([np.mean(v) for v in fs.values()]))
+    return per_frame, {"J": j, "F": f_, "JF": (j + f_) / 2}
+
+
+def _play_in_worker(
+    factory: TrackerFactory, seq: Sequence, rounds: int, perfect: bool
+) -> dict[str, Any]:
+    return play(seq, factory(), rounds, perfect)
+
+
+def eval_interactive(
+    sequences: list[Sequence],
+    factory: TrackerFactory,
+    rounds: int = DEFAULT_ROUNDS,
+    perfect: bool = False,
+    jobs: int = 1,
+    on_sequence: Callable[[str, dict[str, Any] | None], None] | None = None,
+    on_failure: Callable[[str, str], None] | None = None,
+) -> dict[str, Any]:
+    """Play every sequence; a sequence that fails is reported and left out of the means.
+
+    Returns ``{"init_J", "rounds": [{"round", "J", "F", "JF"}], "auc_JF",
+    "sequences": {name: {"init_J", "rounds"}}}``; overall figures are means
+    over sequences, and ``auc_JF`` is the mean JF over rounds 0..R.
+    """
+    if rounds < 0:
+        raise AnnotatorError("--rounds must be at least 0")
+    results: dict[str, dict[str, Any]] = {}
+
+    def done(name: str, result: dict[str, Any]) -> None:
+        results[name] = result
+        if on_sequence is not None:
+            on_sequence(name, result)
+
+    def failed(name: str, message: str) -> None:
+        log.error("%s failed: %s", name, message)
+        if on_failure is not None:
+            on_failure(name, message)
+        if on_sequence is not None:
+            on_sequence(name, None)
+
+    work = partial(_play_in_worker, factory, rounds=rounds, perfect=perfect)
+    run_each(work, [(s.name, s) for s in sequences], jobs, done, failed)
+    if not results:
+        raise AnnotatorError("every sequence failed")
+    ordered = {s.name: results[s.name] for s in sequences if s.name in results}
+    return summarise(ordered)
+
+
+def summarise(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Means over sequences of each round's J, F and JF; see ``eval_interactive``."""
+    rounds = []
+    for r, _ in enumerate(next(iter(results.values()))["rounds"]):
+        entry: dict[str, Any] = {"round": r}
+        for key in ("J", "F", "JF"):
+            entry[key] = float(np.mean([s["rounds"][r][key] for s in results.values()]))
+        rounds.append(entry)
+    return {
+        "init_J": float(np.mean([s["init_J"] for s in results.values()])),
+        "rounds": rounds,
+        "auc_JF": float(np.mean([e["JF"] for e in rounds])),
+        "sequences": results,
+    }
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """A table: one row per sequence (init J, then J&F after each round), then the means."""
+    count = len(report["rounds"])
+    head = f"{'sequence':<22}{'init J':>8}" + "".join(f"{'r' + str(r):>7}" for r in range(count))
+    lines = [head]
+    rows = [(name, s) for name, s in report["sequences"].items()] + [("mean", report)]
+    for name, s in rows:
+        cells = "".join(f"{e['JF']:>7.3f}" for e in s["rounds"])
+        lines.append(f"{name:<22}{s['init_J']:>8.3f}{cells}")
+    lines.append(f"auc J&F {report['auc_JF']:.3f}")
+    return "\n".join(lines)

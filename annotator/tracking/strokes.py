@@ -1,0 +1,210 @@
+"""Correction strokes that snap to the image: the algorithm behind the stroke tool.
+
+The user paints a rough foreground stroke over a part the mask misses, or a
+background stroke over a part it wrongly covers (or just clicks: a stroke of
+one point). The mask is then recomputed near the strokes by a graph cut
+(``appearance.min_cut``) whose terms are:
+
+- hard constraints: stroke pixels take the stroke's label;
+- colour: log-ratio of local colour histograms, half learnt from the current
+  mask around the strokes and half from the stroke pixels themselves, so a
+  stroke over a missed part teaches the model that part's colour;
+- prior: the current mask's signed distance, weighted by the square of the
+  distance from the strokes over the reach, so it is nil under the strokes
+  and holds further away;
+- smoothness: the contrast-sensitive Potts term, so the new edge follows
+  image edges.
+
+Only a window around the strokes is cut; outside it nothing changes, and
+inside it only changes connected to a stroke are kept, so an edit never
+moves the boundary somewhere the user did not touch.
+
+The window and the benchmark call ``apply_strokes``; it has no Qt.
+Frames are RGB uint8 (H, W, 3); masks (H, W) uint8 0/1; points (x, y) in
+image pixels, the frame's top-left corner at (0, 0).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from annotator.tracking.appearance import HIST_BINS, HIST_PRIOR, colour_index, min_cut
+from annotator.tracking.geometry import signed_distance
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """A painted line: ``points`` (x, y) in image pixels, drawn with a round brush of
+    ``radius`` px; ``foreground`` True marks the object, False marks background."""
+
+    points: tuple[tuple[float, float], ...]
+    radius: float
+    foreground: bool
+
+
+@dataclass(frozen=True)
+class StrokeWeights:
+    """Weights of the stroke tool's graph cut.
+
+    reach: how far from the strokes the mask may change, as a multiple of the
+        object's equivalent radius, clamped to ``[min_reach_px, max_reach_px]``
+        (plus the brush radius).
+    colour: weight of the colour log-likelihood ratio.
+    prior_px: softness of the current mask's prior; a pixel this far inside
+        the current boundary has log-odds 1 of being the object, at full weight.
+    smooth: weight of the contrast-sensitive Potts term.
+    iterations: graph cuts in a row, each learning colour from the last (GrabCut's loop).
+    """
+
+    reach: float = 0.75
+    min_reach_px: float = 40.0
+    max_reach_px: float = 160.0
+    colour: float = 1.0
+    prior_px: float = 8.0
+    smooth: float = 4.0
+    iterations: int = 1
+
+
+def paint_stroke(
+    mask: np.ndarray, points: Sequence[tuple[float, float]], radius: float, value: int
+) -> np.ndarray:
+    """A copy of ``mask`` with a round brush of ``radius`` px dragged through ``points``.
+
+    value 1 paints (brush), 0 erases (eraser). Points outside the image are clipped.
+    """
+    out = mask.copy()
+    r = max(round(radius), 1)
+    pts = [(round(x), round(y)) for x, y in points]
+    for p in pts:
+        cv2.circle(out, p, r, int(value), thickness=-1)
+    for a, b in itertools.pairwise(pts):
+        cv2.line(out, a, b, int(value), thickness=2 * r)
+    return out
+
+
+def stroke_labels(shape: tuple[int, int], strokes: Sequence[Stroke]) -> np.ndarray:
+    """(H, W) uint8: 0 unpainted, 1 foreground, 2 background; a later stroke wins."""
+    labels = np.zeros(shape, np.uint8)
+    for s in strokes:
+        if s.points:
+            labels = paint_stroke(labels, s.points, s.radius, 1 if s.foreground else 2)
+    return labels
+
+
+def apply_strokes(
+    frame: np.ndarray,
+    mask: np.ndarray,
+    strokes: Sequence[Stroke],
+    weights: StrokeWeights | None = None,
+    reference: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """The mask (H, W) uint8 0/1 after the strokes, snapped to the image near them.
+
+    reference: another frame (H', W', 3) and the object's mask there (H', W'),
+    usually its nearest keyframe: what the object looks like and how big it is,
+    for frames where the current mask has lost most of it.
+    An empty list, or strokes wholly outside the frame, leave the mask as it was.
+    """
+    weights = weights or StrokeWeights()
+    current = (mask > 0).astype(np.uint8)
+    labels = stroke_labels(current.shape, strokes)
+    painted = labels > 0
+    if not painted.any():
+        return current
+    h, w = current.shape
+    radius = max((s.radius for s in strokes), default=1.0)
+    ref_area = int((reference[1] > 0).sum()) if reference is not None else 0
+    size = np.sqrt(max(int(current.sum()), int(painted.sum()), ref_area) / np.pi)
+    known = None
+    if reference is not None and ref_area:
+        known = np.bincount(
+            colour_index(reference[0])[reference[1] > 0], minlength=HIST_BINS**3
+        ).astype(np.float32)
+    reach = float(np.clip(weights.reach * size, weights.min_reach_px, weights.max_reach_px))
+    reach += radius
+    ys, xs = np.nonzero(painted)
+    pad = int(np.ceil(reach))
+    x0, y0 = max(int(xs.min()) - pad, 0), max(int(ys.min()) - pad, 0)
+    x1, y1 = min(int(xs.max()) + pad + 1, w), min(int(ys.max()) + pad + 1, h)
+    window = (slice(y0, y1), slice(x0, x1))
+    image, old, marks = frame[window], current[window], labels[window]
+
+    # Distance from the strokes, in units of reach: 0 under a stroke, 1 at the edge of reach.
+    near = cv2.distanceTransform((marks == 0).astype(np.uint8), cv2.DIST_L2, 3) / reach
+    prior = np.minimum(near, 1.0) ** 2 * np.clip(signed_distance(old) / weights.prior_px, -3, 3)
+    force_fg = marks == 1
+    force_bg = marks == 2
+    # Beyond reach, and on the window's rim, the current label holds.
+    fixed = near >= 1.0
+    fixed[0, :] = fixed[-1, :] = fixed[:, 0] = fixed[:, -1] = True
+    force_fg |= fixed & (old > 0) & (marks == 0)
+    force_bg |= fixed & (old == 0) & (marks == 0)
+    cut = old
+    for _ in range(weights.iterations):
+        # Later passes learn colour from the last cut, as GrabCut does.
+        logit = weights.colour * local_llr(image, cut, marks, known) + prior
+        cut = min_cut(image, logit.astype(np.float32), force_fg, force_bg, weights.smooth)
+        cut = keep_changes_touching(old, cut, marks)
+    out = current.copy()
+    out[window] = cut
+    return out
+
+
+def local_llr(
+    image: np.ndarray, mask: np.ndarray, marks: np.ndarray, known: np.ndarray | None = None
+) -> np.ndarray:
+    """(h, w) float32 colour log-likelihood ratio, object against background.
+
+    Each side's histogram is the mean of the current mask's pixels of that side
+    and (where painted) that side's stroke pixels, so a few stroke pixels
+    count as much as the whole window. ``known``: (bins^3,) colour counts of
+    the object elsewhere, a third part of the object's side.
+    """
+    index = colour_index(image)
+    size = HIST_BINS**3
+
+    def histogram(where: np.ndarray) -> np.ndarray | None:
+        if not where.any():
+            return None
+        counts = np.bincount(index[where], minlength=size).astype(np.float32)
+        return counts / counts.sum()
+
+    def side(current: np.ndarray, painted: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+        extra = extra / extra.sum() if extra is not None and extra.sum() else None
+        parts = [p for p in (histogram(current), histogram(painted), extra) if p is not None]
+        mixed = np.mean(parts, axis=0) if parts else np.zeros(size, np.float32)
+        # The prior is spread as if over the window's pixel count, as in ColourModel.
+        mixed = mixed * index.size + HIST_PRIOR
+        return mixed / mixed.sum()
+
+    fg = side((mask > 0) & (marks != 2), marks == 1, known)
+    bg = side((mask == 0) & (marks != 1), marks == 2, None)
+    table = np.log(fg / bg).astype(np.float32)
+    return table[index]
+
+
+def keep_changes_touching(old: np.ndarray, new: np.ndarray, marks: np.ndarray) -> np.ndarray:
+    """``new`` where its changes from ``old`` are connected to a stroke, else ``old``.
+
+    Added parts must touch a foreground stroke, removed parts a background one
+    (touch: within one pixel, 8-connected).
+    """
+    out = old.copy()
+    kernel = np.ones((3, 3), np.uint8)
+    for changed, stroke, value in (
+        ((new > 0) & (old == 0), marks == 1, 1),
+        ((new == 0) & (old > 0), marks == 2, 0),
+    ):
+        if not changed.any() or not stroke.any():
+            continue
+        _, comp = cv2.connectedComponents(changed.astype(np.uint8), connectivity=8)
+        touching = np.unique(comp[(cv2.dilate(stroke.astype(np.uint8), kernel) > 0) & changed])
+        touching = touching[touching > 0]
+        if touching.size:
+            out[np.isin(comp, touching)] = value
+    return out
