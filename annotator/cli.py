@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("name", nargs="?", default=None, help="checkpoint name (default: DAVIS)")
 
     bench = sub.add_parser("bench", help="measure speed; prints a JSON report")
-    bench.add_argument("what", choices=["tracker", "flow", "video", "store", "export"])
+    bench.add_argument("what", choices=["tracker", "flow", "stroke", "video", "store", "export"])
     bench.add_argument("--frames", type=int, default=20, help="frames timed per case")
     bench.add_argument("--json", type=Path, help="also write the report here")
     bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -306,6 +306,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         report = bench.bench_tracker(args.frames, args.device, args.weights)
     elif args.what == "flow":
         report = bench.bench_flow(args.frames)
+    elif args.what == "stroke":
+        from annotator.commands.stroke_bench import bench_stroke
+
+        report = bench_stroke(args.frames)
     elif args.what == "export":
         report = bench.bench_export(args.store_frames, args.export_objects)
     elif args.what == "store":

@@ -112,7 +112,9 @@ def cmd_eval_interactive(args: argparse.Namespace) -> int:
             args.perfect,
             args.jobs,
             on_sequence=lambda *_: bar.update(1),
-            on_failure=lambda name, msg: failures.append(f"{name}: {msg}"),
+            on_failure=lambda name, msg: failures.append(
+                msg if msg.startswith(f"{name}:") else f"{name}: {msg}"
+            ),
         )
     if not args.json:
         sys.stderr.write(format_report(report) + "\n")

@@ -65,3 +65,18 @@ def test_export_bench_report_shape() -> None:
     for row in report["results"].values():
         assert row["full_frames"] == 30 and row["full_seconds"] >= 0
         assert row["peak_growth_mb_full_vs_short"] >= 0
+
+
+def test_stroke_bench_cli_times_every_case(tmp_path: Path) -> None:
+    report = bench_cli(tmp_path, "stroke")
+    assert report["frame_size"] == [854, 480] and report["goal_ms"] == 150.0
+    assert set(report["results"]) == {
+        "missed_half_foreground_stroke",
+        "wrong_band_background_stroke",
+        "click_in_missed_half",
+        "stroke_across_the_frame",
+    }
+    for row in report["results"].values():
+        assert 0 < row["median_ms"] <= row["p95_ms"] <= row["max_ms"]
+    worst = max(r["p95_ms"] for r in report["results"].values())
+    assert report["worst_p95_ms"] == worst and report["within_goal"] == (worst <= 150.0)

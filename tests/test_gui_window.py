@@ -178,10 +178,74 @@ def test_polygon_adds_to_the_selected_object(window: MainWindow, qtbot) -> None:
         qtbot.mouseClick(
             viewport, Qt.MouseButton.LeftButton, pos=window.canvas.mapFromScene(QPointF(x, y))
         )
-    qtbot.keyClick(window, Qt.Key.Key_Return)
+    qtbot.keyClick(window, Qt.Key.Key_Return)  # closes it for editing: no mask yet
+    assert window.canvas.polygon_editing and window.controller.model.objects == {}
+    qtbot.keyClick(window, Qt.Key.Key_Return)  # commits
     mask = window.controller.mask_array(1, 0)
     assert mask[70, 430] == 1 and mask[20, 430] == 0
     assert 3000 < mask.sum() < 4200  # about 60 x 60
+
+
+def test_polygon_vertices_move_insert_and_delete_before_enter(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClick(window, Qt.Key.Key_G)
+    viewport = window.canvas.viewport()
+
+    def at(x: float, y: float) -> QPoint:
+        return window.canvas.mapFromScene(QPointF(x, y))
+
+    for x, y in ((400, 40), (460, 40), (460, 100), (400, 100)):
+        qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=at(x, y))
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=at(400, 100))  # closes
+    assert window.canvas.polygon_editing
+    corners = window.canvas.polygon
+    # the double click's first press added a vertex on top of the last: delete it
+    if len(corners) == 5:
+        qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=at(400, 100))
+        qtbot.keyClick(window, Qt.Key.Key_Delete)
+    assert len(window.canvas.polygon) == 4
+    # drag the bottom-right corner 40 px down
+    drag(qtbot, window, (460, 100), (460, 140))
+    assert (460.0, 140.0) in [(round(x), round(y)) for x, y in window.canvas.polygon]
+    # double click on the top edge inserts a vertex; drag it up to make a peak
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=at(430, 40))
+    assert len(window.canvas.polygon) == 5
+    drag(qtbot, window, (430, 40), (430, 10))
+    # Delete removes the selected vertex (the peak), and a triangle cannot lose more
+    qtbot.keyClick(window, Qt.Key.Key_Delete)
+    assert len(window.canvas.polygon) == 4
+    drag(qtbot, window, (430, 10), (430, 10))  # nothing there any more
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    mask = window.controller.mask_array(1, 0)
+    assert mask[130, 455] == 1  # inside the moved corner's part
+    assert mask[20, 430] == 0  # the deleted peak is not part of it
+    assert not window.canvas.polygon_editing
+
+
+def test_a_snapping_stroke_fills_the_missed_part_and_undo_restores(
+    window: MainWindow, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    draw_box(qtbot, window, DISC_BOX)
+    controller = window.controller
+    # the disc (centre 80, 126; radius 38) loses its right half to the eraser
+    qtbot.keyClick(window, Qt.Key.Key_E)
+    window.canvas.brush_radius = 22.0
+    drag(qtbot, window, (100, 90), (100, 165))
+    missed = controller.mask_array(1, 0).copy()
+    yy, xx = np.mgrid[0 : missed.shape[0], 0 : missed.shape[1]]
+    disc = (xx - 80) ** 2 + (yy - 126) ** 2 <= 36**2
+    hole = disc & (missed == 0)
+    assert hole.sum() > 1000
+    # a thin foreground stroke down the middle of the missing part
+    qtbot.keyClick(window, Qt.Key.Key_S)
+    window.canvas.brush_radius = 3.0
+    drag(qtbot, window, (102, 110), (102, 142))
+    after = controller.mask_array(1, 0)
+    assert after[hole].mean() > 0.9  # it grew into the missing part
+    outside = (xx - 80) ** 2 + (yy - 126) ** 2 > 44**2
+    assert after[outside].sum() < 0.02 * disc.sum()  # and stopped at the disc's edge
+    assert controller.model.mask(1, 0).provenance is Provenance.USER
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert np.array_equal(controller.mask_array(1, 0), missed)
 
 
 def test_reinit_then_propagate_again_stops_at_the_keyframe(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,9 @@
 """User edits of a mask on one frame, as the window and the simulated user make them.
 
-Each edit is a locked ``user`` keyframe, one undo step, kept exactly as made;
-the next propagation from that frame starts the tracker from it.
+Each edit makes a locked ``user`` keyframe, one undo step, kept exactly as
+made; the next propagation from that frame starts the tracker from it. The
+functions return the ``Edit``; the caller applies it (the project store in the
+window, a bare model in the benchmarks).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from annotator.core import rle
-from annotator.core.model import AnnotationModel, FrameMask, Provenance
+from annotator.core.model import AnnotationModel, Edit, FrameMask, Provenance
 from annotator.tracking.base import box_polygon
 from annotator.tracking.geometry import mask_bbox
 from annotator.tracking.strokes import Stroke, StrokeWeights, apply_strokes
@@ -27,14 +29,14 @@ def current_mask(
     return np.zeros(shape, np.uint8)
 
 
-def set_user_mask(
+def user_mask_edit(
     model: AnnotationModel, object_id: int, frame: int, mask: np.ndarray, label: str
-) -> None:
-    """Make (H, W) ``mask`` the object's locked keyframe on ``frame`` (one undo step)."""
+) -> Edit:
+    """The edit that makes (H, W) ``mask`` the object's locked keyframe on ``frame``."""
     box = mask_bbox(mask)
     polygon = tuple(float(v) for v in box_polygon(box).ravel()) if box else None
     cell = FrameMask(Provenance.USER, rle.encode(mask), None, polygon)
-    model.apply(model.set_masks(label, [(object_id, frame, cell)]))
+    return model.set_masks(label, [(object_id, frame, cell)])
 
 
 def nearest_keyframe(model: AnnotationModel, object_id: int, frame: int) -> int | None:
@@ -54,8 +56,8 @@ def stroke_edit(
     images: Callable[[int], np.ndarray],
     strokes: Sequence[Stroke],
     weights: StrokeWeights | None = None,
-) -> np.ndarray:
-    """Apply correction strokes to the object's mask on ``frame``; returns the new mask.
+) -> Edit:
+    """The edit that applies correction strokes to the object's mask on ``frame``.
 
     images(i): frame i, RGB (H, W, 3) uint8. The result snaps to the image near
     the strokes (``annotator.tracking.strokes``), taking what the object looks
@@ -69,5 +71,4 @@ def stroke_edit(
         reference = (images(key), current_mask(model, object_id, key, image.shape[:2]))
     after = apply_strokes(image, before, strokes, weights, reference)
     label = "stroke" if all(s.foreground for s in strokes) else "strokes"
-    set_user_mask(model, object_id, frame, after, label)
-    return after
+    return user_mask_edit(model, object_id, frame, after, label)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from annotator.commands.edits import current_mask, set_user_mask, stroke_edit
+from annotator.commands.edits import current_mask, stroke_edit, user_mask_edit
 from annotator.commands.eval_sim import Sequence, TrackerFactory
 from annotator.commands.evaluate import score_frame
 from annotator.commands.parallel import run_each
@@ -94,15 +94,15 @@ def correct(
     for object_id, truth_id in pairs:
         target = (truth == truth_id).astype(np.uint8)
         if perfect:
-            set_user_mask(model, object_id, frame, target, "ground truth")
+            model.apply(user_mask_edit(model, object_id, frame, target, "ground truth"))
             continue
         mask = current_mask(model, object_id, frame, target.shape)
         strokes = correction_strokes(target, mask)
         if strokes:
-            stroke_edit(model, object_id, frame, source.__getitem__, strokes)
+            model.apply(stroke_edit(model, object_id, frame, source.__getitem__, strokes))
         else:
             # Nothing worth a stroke: the user accepts the mask, which locks it.
-            set_user_mask(model, object_id, frame, mask, "accept")
+            model.apply(user_mask_edit(model, object_id, frame, mask, "accept"))
     for direction in (Direction.FORWARD, Direction.BACKWARD):
         plan = PropagationPlan.from_model(model, frame, direction)
         if plan.runs:

@@ -3,8 +3,12 @@
 Scene coordinates are image pixels: the frame's top-left corner is (0, 0), x
 to the right, y down. Tools report in those coordinates:
 ``box_drawn(x, y, w, h, shift)`` (xywh; whether Shift was held),
-``stroke_finished(points, radius, erase)`` and ``polygon_finished(points)``.
-The canvas never edits masks itself.
+``stroke_finished(points, radius, erase)`` (brush, eraser),
+``snap_stroke(points, radius, foreground)`` (the snapping stroke tool; Shift
+at the press paints background, a click is a one-point stroke) and
+``polygon_finished(points)``. A closed polygon stays editable until Enter:
+drag a vertex to move it, double-click an edge to insert one, Delete or
+Backspace removes the selected one. The canvas never edits masks itself.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ class Tool(enum.StrEnum):
     BRUSH = "brush"
     ERASER = "eraser"
     POLYGON = "polygon"
+    STROKE = "stroke"
+
+
+# A vertex or an edge is hit within this many screen pixels of the pointer.
+HIT_PX = 7.0
 
 
 def to_pixmap(frame: np.ndarray) -> QPixmap:
@@ -51,6 +60,7 @@ class Canvas(QGraphicsView):
 
     box_drawn = Signal(float, float, float, float, bool)
     stroke_finished = Signal(list, float, bool)
+    snap_stroke = Signal(list, float, bool)
     polygon_finished = Signal(list)
     brush_size_changed = Signal(float)
 
@@ -77,7 +87,11 @@ class Canvas(QGraphicsView):
         self._cursor.setPen(QPen(QColor(255, 255, 255), 0))
         self._cursor.setZValue(4)
         self._cursor.hide()
+        self._stroke_foreground = True
         self._polygon: list[tuple[float, float]] = []
+        self._polygon_closed = False
+        self._vertex: int | None = None  # the selected vertex of a closed polygon
+        self._dragging_vertex = False
         self._polygon_item = QGraphicsPathItem()
         self._polygon_item.setPen(QPen(QColor(255, 255, 0), 0))
         self._polygon_item.setZValue(3)
@@ -158,7 +172,7 @@ class Canvas(QGraphicsView):
     def set_tool(self, tool: Tool) -> None:
         self.cancel_tool()
         self.tool = Tool(tool)
-        self._cursor.setVisible(self.tool in (Tool.BRUSH, Tool.ERASER))
+        self._cursor.setVisible(self.tool in (Tool.BRUSH, Tool.ERASER, Tool.STROKE))
 
     def cancel_tool(self) -> None:
         """Drop whatever is being drawn (Esc)."""
@@ -167,7 +181,20 @@ class Canvas(QGraphicsView):
         self._stroke = []
         self._stroke_item.setPath(QPainterPath())
         self._polygon = []
+        self._polygon_closed = False
+        self._vertex = None
+        self._dragging_vertex = False
         self._polygon_item.setPath(QPainterPath())
+
+    @property
+    def polygon(self) -> list[tuple[float, float]]:
+        """The polygon being drawn or edited: vertices (x, y) in image pixels."""
+        return list(self._polygon)
+
+    @property
+    def polygon_editing(self) -> bool:
+        """Whether a closed polygon waits for its vertices to be edited and Enter."""
+        return self._polygon_closed
 
     def change_brush(self, factor: float) -> None:
         self.brush_radius = float(min(max(self.brush_radius * factor, 1.0), 200.0))
@@ -179,10 +206,68 @@ class Canvas(QGraphicsView):
         return QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r)
 
     def finish_polygon(self) -> None:
-        if len(self._polygon) >= 3:
-            self.polygon_finished.emit(list(self._polygon))
-        self._polygon = []
-        self._polygon_item.setPath(QPainterPath())
+        """Enter: close the polygon being drawn for editing, or commit the one being edited."""
+        if self._polygon_closed:
+            points = list(self._polygon)
+            self.cancel_tool()
+            self.polygon_finished.emit(points)
+        elif len(self._polygon) >= 3:
+            self._polygon_closed = True
+            self._vertex = None
+            self._draw_polygon()
+        else:
+            self.cancel_tool()
+
+    def delete_vertex(self) -> None:
+        """Delete or Backspace: remove the selected vertex of a closed polygon (three stay)."""
+        if self._polygon_closed and self._vertex is not None and len(self._polygon) > 3:
+            del self._polygon[self._vertex]
+            self._vertex = None
+            self._draw_polygon()
+
+    def insert_vertex(self, x: float, y: float) -> bool:
+        """Insert a vertex at (x, y) on the closed polygon's nearest edge, if one is hit."""
+        if not self._polygon_closed:
+            return False
+        edge = self._edge_at(x, y)
+        if edge is None:
+            return False
+        self._polygon.insert(edge + 1, (x, y))
+        self._vertex = edge + 1
+        self._draw_polygon()
+        return True
+
+    def move_vertex(self, index: int, x: float, y: float) -> None:
+        self._polygon[index] = (x, y)
+        self._draw_polygon()
+
+    def _tolerance(self) -> float:
+        """HIT_PX screen pixels in image pixels, at the current zoom."""
+        return HIT_PX / max(self.transform().m11(), 1e-6)
+
+    def _vertex_at(self, x: float, y: float) -> int | None:
+        tol = self._tolerance()
+        best = None
+        for i, (vx, vy) in enumerate(self._polygon):
+            d = ((vx - x) ** 2 + (vy - y) ** 2) ** 0.5
+            if d <= tol and (best is None or d < best[0]):
+                best = (d, i)
+        return None if best is None else best[1]
+
+    def _edge_at(self, x: float, y: float) -> int | None:
+        """Index i of the edge (i, i+1) nearest to (x, y), if within tolerance."""
+        tol = self._tolerance()
+        best = None
+        n = len(self._polygon)
+        for i in range(n):
+            (ax, ay), (bx, by) = self._polygon[i], self._polygon[(i + 1) % n]
+            dx, dy = bx - ax, by - ay
+            t = ((x - ax) * dx + (y - ay) * dy) / max(dx * dx + dy * dy, 1e-9)
+            t = min(max(t, 0.0), 1.0)
+            d = ((ax + t * dx - x) ** 2 + (ay + t * dy - y) ** 2) ** 0.5
+            if d <= tol and (best is None or d < best[0]):
+                best = (d, i)
+        return None if best is None else best[1]
 
     # -- mouse -------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
@@ -196,12 +281,18 @@ class Canvas(QGraphicsView):
             self._drag_start = p
             self._rubber.setRect(QRectF(p, p))
             self._rubber.show()
-        elif self.tool in (Tool.BRUSH, Tool.ERASER):
+        elif self.tool in (Tool.BRUSH, Tool.ERASER, Tool.STROKE):
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self._stroke_foreground = not shift
             self._stroke = [(p.x(), p.y())]
             self._update_stroke()
+        elif self.tool is Tool.POLYGON and self._polygon_closed:
+            self._vertex = self._vertex_at(p.x(), p.y())
+            self._dragging_vertex = self._vertex is not None
+            self._draw_polygon()
         elif self.tool is Tool.POLYGON:
             self._polygon.append((p.x(), p.y()))
-            self._update_polygon(p)
+            self._draw_polygon(p)
 
     def mouseMoveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if self._pan_from is not None:
@@ -217,8 +308,10 @@ class Canvas(QGraphicsView):
         elif self._stroke:
             self._stroke.append((p.x(), p.y()))
             self._update_stroke()
-        elif self._polygon:
-            self._update_polygon(p)
+        elif self._dragging_vertex and self._vertex is not None:
+            self.move_vertex(self._vertex, p.x(), p.y())
+        elif self._polygon and not self._polygon_closed:
+            self._draw_polygon(p)
 
     def mouseReleaseEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if self._pan_from is not None:
@@ -236,10 +329,19 @@ class Canvas(QGraphicsView):
         elif self._stroke:
             points, self._stroke = self._stroke, []
             self._stroke_item.setPath(QPainterPath())
-            self.stroke_finished.emit(points, self.brush_radius, self.tool is Tool.ERASER)
+            if self.tool is Tool.STROKE:
+                self.snap_stroke.emit(points, self.brush_radius, self._stroke_foreground)
+            else:
+                self.stroke_finished.emit(points, self.brush_radius, self.tool is Tool.ERASER)
+        self._dragging_vertex = False
 
     def mouseDoubleClickEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        if self.tool is Tool.POLYGON:
+        if self.tool is not Tool.POLYGON:
+            return
+        p = self.mapToScene(event.position().toPoint())
+        if self._polygon_closed:
+            self.insert_vertex(p.x(), p.y())
+        else:
             self.finish_polygon()
 
     def wheelEvent(self, event) -> None:  # type: ignore[no-untyped-def]
@@ -265,20 +367,32 @@ class Canvas(QGraphicsView):
         path.moveTo(x0, y0)
         for x, y in self._stroke[1:]:
             path.lineTo(x, y)
-        colour = (
-            QColor(255, 80, 80, 160) if self.tool is Tool.ERASER else QColor(255, 255, 255, 160)
-        )
-        pen = QPen(colour, 2 * self.brush_radius)
+        if self.tool is Tool.STROKE:
+            rgb = (80, 255, 80) if self._stroke_foreground else (255, 80, 80)
+        else:
+            rgb = (255, 80, 80) if self.tool is Tool.ERASER else (255, 255, 255)
+        pen = QPen(QColor(*rgb, 160), 2 * self.brush_radius)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         self._stroke_item.setPen(pen)
         self._stroke_item.setPath(path)
 
-    def _update_polygon(self, cursor: QPointF) -> None:
+    def _draw_polygon(self, cursor: QPointF | None = None) -> None:
+        """The polygon's outline (closed once finished) and, when closed, its vertex handles."""
         path = QPainterPath()
+        if not self._polygon:
+            self._polygon_item.setPath(path)
+            return
         x0, y0 = self._polygon[0]
         path.moveTo(x0, y0)
         for x, y in self._polygon[1:]:
             path.lineTo(x, y)
-        path.lineTo(cursor)
+        if self._polygon_closed:
+            path.closeSubpath()
+            half = self._tolerance() / 2
+            for i, (x, y) in enumerate(self._polygon):
+                size = 2 * half if i == self._vertex else half
+                path.addRect(QRectF(x - size, y - size, 2 * size, 2 * size))
+        elif cursor is not None:
+            path.lineTo(cursor)
         self._polygon_item.setPath(path)

@@ -17,20 +17,20 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
+from annotator.commands.edits import current_mask, stroke_edit, user_mask_edit
 from annotator.commands.export import apply_import, make_job, read_dataset
 from annotator.commands.project import open_or_create, open_with_video, video_path_of
 from annotator.commands.propagate import add_box_objects, apply_step, object_color
-from annotator.core import rle
-from annotator.core.model import Edit, FrameMask, ObjectInfo, Provenance
+from annotator.core.model import Edit, ObjectInfo, Provenance
 from annotator.errors import AnnotatorError
 from annotator.export.common import ExportJob
 from annotator.gui.settings import data_dir
 from annotator.gui.worker import PropagationWorker
 from annotator.propagation import Direction, PropagationPlan, PropagationStep, result_mask
 from annotator.store.project import ProjectStore
-from annotator.tracking.base import DOUBTFUL_SCORE, Tracker, box_polygon, validate_box
+from annotator.tracking.base import DOUBTFUL_SCORE, Tracker, validate_box
 from annotator.tracking.factory import create_tracker
-from annotator.tracking.geometry import mask_bbox
+from annotator.tracking.strokes import Stroke
 from annotator.video.frame_source import FrameSource, open_source
 
 log = logging.getLogger(__name__)
@@ -172,19 +172,21 @@ class Controller(QObject):
         The next propagation from this frame starts the tracker from it.
         """
         store = self._require()
-        box = mask_bbox(mask)
-        polygon = tuple(float(v) for v in box_polygon(box).ravel()) if box else None
-        cell = FrameMask(Provenance.USER, rle.encode(mask), None, polygon)
-        store.apply(store.model.set_masks(label, [(object_id, frame, cell)]))
+        store.apply(user_mask_edit(store.model, object_id, frame, mask, label))
+
+    def apply_strokes(self, object_id: int, frame: int, strokes: list[Stroke]) -> None:
+        """Correction strokes on an object's mask on ``frame``, snapped to the image near
+        them (``annotator.tracking.strokes``): a locked keyframe, one undo step."""
+        store = self._require()
+        self._no_run("correct a mask")
+        source = self.source
+        store.apply(stroke_edit(store.model, object_id, frame, source.__getitem__, strokes))  # type: ignore[union-attr]
 
     def mask_array(self, object_id: int, frame: int) -> np.ndarray:
         """(H, W) uint8 mask of an object on a frame; zeros where it has none."""
         store = self._require()
-        m = store.model.mask(object_id, frame)
-        if m is not None and m.rle is not None:
-            return rle.decode(m.rle)
         w, h = self.source.size  # type: ignore[union-attr]
-        return np.zeros((h, w), np.uint8)
+        return current_mask(store.model, object_id, frame, (h, w))
 
     def new_object_info(self, name: str | None = None) -> ObjectInfo:
         store = self._require()

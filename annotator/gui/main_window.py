@@ -47,6 +47,7 @@ from annotator.gui.settings import Settings
 from annotator.gui.timeline import Timeline
 from annotator.propagation import Direction
 from annotator.tracking.geometry import mask_bbox
+from annotator.tracking.strokes import Stroke
 from annotator.tracking.weights import find_weights
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
 
         self.canvas.box_drawn.connect(self._on_box)
         self.canvas.stroke_finished.connect(self._on_stroke)
+        self.canvas.snap_stroke.connect(self._on_snap_stroke)
         self.canvas.polygon_finished.connect(self._on_polygon)
         self.canvas.brush_size_changed.connect(
             lambda r: bar.showMessage(f"brush radius {r:.0f} px", 2000)
@@ -412,6 +414,19 @@ class MainWindow(QMainWindow):
             return
         label = "eraser" if erase else "brush"
         self._edit_mask(label, lambda mask: paint_stroke(mask, points, radius, 0 if erase else 1))
+
+    def _on_snap_stroke(self, points: list, radius: float, foreground: bool) -> None:
+        """A stroke of the snapping tool: the mask is recomputed near it (see strokes.py)."""
+        if self.controller.source is None:
+            return
+        if not foreground and not self.selected:
+            self.statusBar().showMessage("select an object to correct", 3000)
+            return
+        target = self._target()
+        if not target:
+            return
+        stroke = Stroke(tuple((float(x), float(y)) for x, y in points), radius, foreground)
+        self._guard("Stroke", lambda: self.controller.apply_strokes(target, self.current, [stroke]))
 
     def _on_polygon(self, points: list) -> None:
         self._edit_mask("polygon", lambda mask: np.maximum(mask, fill_polygon(mask.shape, points)))

@@ -86,7 +86,12 @@ def build_menus(w: MainWindow) -> Shortcuts:
         (Tool.BOX, "R", "&Box: new object (Shift+drag: re-initialise selected)"),
         (Tool.BRUSH, "D", "B&rush"),
         (Tool.ERASER, "E", "&Eraser"),
-        (Tool.POLYGON, "G", "&Polygon (Enter or double click closes)"),
+        (
+            Tool.STROKE,
+            "S",
+            "&Snapping stroke: paint or click on a missed part (Shift: on a wrong part)",
+        ),
+        (Tool.POLYGON, "G", "&Polygon (Enter closes, then edit vertices, Enter commits)"),
     ):
         a = shortcuts.action(tools, text, key, lambda t=tool: w.set_tool(t))
         a.setCheckable(True)
@@ -96,7 +101,12 @@ def build_menus(w: MainWindow) -> Shortcuts:
     tools.addSeparator()
     shortcuts.action(tools, "Smaller brush", "[", lambda: w.canvas.change_brush(1 / 1.25))
     shortcuts.action(tools, "Larger brush", "]", lambda: w.canvas.change_brush(1.25))
-    shortcuts.action(tools, "Close polygon", ["Return", "Enter"], w.canvas.finish_polygon)
+    shortcuts.action(
+        tools, "Close polygon, then commit it", ["Return", "Enter"], w.canvas.finish_polygon
+    )
+    shortcuts.action(
+        tools, "Delete the selected polygon vertex", ["Delete", "Backspace"], w.canvas.delete_vertex
+    )
 
     nav = m.addMenu("&Go")
     shortcuts.action(nav, "Next frame", "Right", lambda: w.show_frame(w.current + 1))

@@ -1,0 +1,79 @@
+"""``annotator eval-interactive``: a box, then correction rounds, on generated clips."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from annotator.commands.eval_interactive import summarise
+from tests.test_cli_track import run_cli
+from tests.test_metrics_eval import synthetic_davis
+
+ROUND_KEYS = {"round", "J", "F", "JF"}
+
+
+def check_rounds(rounds: list, count: int) -> None:  # type: ignore[type-arg]
+    assert [r["round"] for r in rounds] == list(range(count))
+    for r in rounds:
+        assert set(r) == ROUND_KEYS
+        assert 0.0 <= r["J"] <= 1.0 and 0.0 <= r["F"] <= 1.0
+        assert r["JF"] == pytest.approx((r["J"] + r["F"]) / 2)
+
+
+def test_eval_interactive_prints_exactly_the_documented_json(tmp_path: Path) -> None:
+    synthetic_davis(tmp_path, n=12)
+    # a second sequence whose annotations do not match its frames: reported, the other goes on
+    broken = "broken"
+    shutil.copytree(tmp_path / "JPEGImages/480p/shapes", tmp_path / "JPEGImages/480p" / broken)
+    (tmp_path / "Annotations/480p" / broken).mkdir()
+    shutil.copy(
+        tmp_path / "Annotations/480p/shapes/00000.png", tmp_path / "Annotations/480p" / broken
+    )
+    proc = run_cli(
+        "eval-interactive", tmp_path, "--rounds", "2", "--tracker", "flow", "--json", "--jobs", "2"
+    )
+    assert proc.returncode == 1, proc.stderr  # one sequence failed
+    assert "failed: broken: 12 frames but 1 annotations" in proc.stderr
+    report = json.loads(proc.stdout)
+    assert set(report) == {"init_J", "rounds", "auc_JF", "sequences"}
+    assert set(report["sequences"]) == {"shapes"}
+    seq = report["sequences"]["shapes"]
+    assert set(seq) == {"init_J", "rounds"}
+    check_rounds(seq["rounds"], 3)
+    check_rounds(report["rounds"], 3)
+    assert report["init_J"] == pytest.approx(seq["init_J"]) and report["init_J"] > 0.5
+    assert report["auc_JF"] == pytest.approx(np.mean([r["JF"] for r in report["rounds"]]))
+    # corrections do not make things worse on these easy shapes
+    assert report["rounds"][2]["JF"] >= report["rounds"][0]["JF"] - 0.02
+
+
+def test_eval_interactive_perfect_corrections_and_table(tmp_path: Path) -> None:
+    synthetic_davis(tmp_path, n=10)
+    proc = run_cli("eval-interactive", tmp_path, "--rounds", "1", "--tracker", "flow", "--perfect")
+    assert proc.returncode == 0, proc.stderr
+    assert "init J" in proc.stderr and "auc J&F" in proc.stderr  # the table
+    report = json.loads(proc.stdout)
+    check_rounds(report["rounds"], 2)
+
+
+def test_summarise_means_over_sequences() -> None:
+    def seq(init: float, jf: list[float]) -> dict:  # type: ignore[type-arg]
+        return {
+            "init_J": init,
+            "rounds": [{"round": i, "J": v, "F": v, "JF": v} for i, v in enumerate(jf)],
+        }
+
+    report = summarise({"a": seq(0.5, [0.2, 0.4]), "b": seq(0.7, [0.6, 0.8])})
+    assert report["init_J"] == pytest.approx(0.6)
+    assert [r["JF"] for r in report["rounds"]] == pytest.approx([0.4, 0.6])
+    assert report["auc_JF"] == pytest.approx(0.5)
+
+
+def test_eval_interactive_bad_input_is_one_line(tmp_path: Path) -> None:
+    proc = run_cli("eval-interactive", tmp_path, "--rounds", "1")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "not a DAVIS root" in proc.stderr

@@ -1,0 +1,117 @@
+"""The snapping stroke tool's algorithm, and the simulated user's strokes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from annotator.commands.scribble import correction_strokes, longest_path, thin
+from annotator.tracking.strokes import Stroke, apply_strokes, stroke_labels
+
+H, W = 160, 240
+
+
+def scene() -> tuple[np.ndarray, np.ndarray]:
+    """A textured grey-green background and a red object (rows 40..119, cols 60..159)."""
+    rng = np.random.default_rng(3)
+    frame = np.empty((H, W, 3), np.uint8)
+    frame[..., 0] = rng.integers(40, 90, (H, W))
+    frame[..., 1] = rng.integers(90, 140, (H, W))
+    frame[..., 2] = rng.integers(40, 90, (H, W))
+    truth = np.zeros((H, W), np.uint8)
+    truth[40:120, 60:160] = 1
+    obj = truth > 0
+    frame[obj] = np.stack(
+        [
+            rng.integers(170, 230, obj.sum()),
+            rng.integers(20, 60, obj.sum()),
+            rng.integers(20, 60, obj.sum()),
+        ],
+        axis=1,
+    )
+    return frame, truth
+
+
+def test_a_foreground_stroke_adds_the_missed_part_and_nothing_far_away() -> None:
+    frame, truth = scene()
+    mask = truth.copy()
+    mask[40:120, 60:95] = 0  # the left part is missed
+    mask[5:15, 200:230] = 1  # a wrong blob far from the stroke
+    out = apply_strokes(frame, mask, [Stroke(((78.0, 60.0), (78.0, 100.0)), 2.0, True)])
+    missed = (truth > 0) & (mask == 0)
+    assert out[missed].mean() > 0.97
+    # the stroke only adds: nothing of the mask is removed, the far blob stays
+    assert np.all(out[mask > 0] == 1)
+    assert np.array_equal(out[0:30], mask[0:30])
+    # and it stops at the object's edge
+    assert out[:, :55].sum() == 0 and out[125:].sum() == 0
+
+
+def test_a_background_stroke_removes_the_wrong_part_only() -> None:
+    frame, truth = scene()
+    mask = truth.copy()
+    mask[40:120, 160:200] = 1  # background on the right is wrongly in
+    out = apply_strokes(frame, mask, [Stroke(((180.0, 50.0), (180.0, 110.0)), 2.0, False)])
+    wrong = (mask > 0) & (truth == 0)
+    assert out[wrong].mean() < 0.03
+    assert np.all(out[truth > 0] == 1)  # the object itself is untouched
+
+
+def test_a_click_adds_a_missing_part() -> None:
+    frame, truth = scene()
+    mask = truth.copy()
+    mask[90:120, 120:160] = 0  # a missing corner
+    out = apply_strokes(frame, mask, [Stroke(((140.0, 105.0),), 3.0, True)])
+    assert out[90:120, 120:160].mean() > 0.95
+    assert np.array_equal(out[truth == 0], mask[truth == 0])
+
+
+def test_strokes_outside_the_image_or_empty_change_nothing() -> None:
+    frame, truth = scene()
+    mask = truth.copy()
+    mask[40:60, 60:80] = 0
+    assert np.array_equal(apply_strokes(frame, mask, []), mask)
+    outside = Stroke(((-50.0, -50.0), (-20.0, -40.0)), 4.0, True)
+    assert np.array_equal(apply_strokes(frame, mask, [outside]), mask)
+    # a one-pixel stroke at the very corner is handled, and sets at least its pixel
+    corner = apply_strokes(frame, mask, [Stroke(((0.0, 0.0),), 0.5, True)])
+    assert corner[0, 0] == 1
+
+
+def test_simulated_strokes_lie_inside_their_error_regions() -> None:
+    truth = np.zeros((H, W), np.uint8)
+    truth[40:120, 60:160] = 1
+    mask = truth.copy()
+    mask[40:120, 60:90] = 0  # missed: 80 x 30
+    mask[20:40, 100:140] = 1  # wrong: 20 x 40
+    strokes = correction_strokes(truth, mask)
+    assert [s.foreground for s in strokes] == [True, False]
+    labels = stroke_labels((H, W), strokes)
+    missed = (truth > 0) & (mask == 0)
+    wrong = (mask > 0) & (truth == 0)
+    assert (labels == 1).any() and np.all(missed[labels == 1])
+    assert (labels == 2).any() and np.all(wrong[labels == 2])
+    # the foreground stroke runs down the long side of the missed band
+    ys = [y for _, y in strokes[0].points]
+    assert max(ys) - min(ys) > 40  # thinning shortens an 80-long band by its half-widths
+    assert correction_strokes(truth, truth) == []
+
+
+def test_thinning_and_longest_path() -> None:
+    bar = np.zeros((30, 80), np.uint8)
+    bar[10:20, 5:75] = 1
+    skeleton = thin(bar)
+    assert skeleton.sum() < 90 and skeleton[:, 40].sum() == 1
+    path = longest_path(skeleton)
+    assert len(path) <= skeleton.sum() and abs(path[0][1] - path[-1][1]) > 55
+
+
+def test_the_benchmark_cases_do_real_corrections() -> None:
+    from annotator.commands.stroke_bench import _cases
+    from annotator.propagation import mask_iou
+
+    frame, cases = _cases(427, 240)
+    truth = cases["stroke_across_the_frame"][0]
+    for name in ("missed_half_foreground_stroke", "wrong_band_background_stroke"):
+        mask, strokes = cases[name]
+        assert strokes, name
+        assert mask_iou(apply_strokes(frame, mask, strokes), truth) > mask_iou(mask, truth) + 0.2
