@@ -164,6 +164,9 @@ class FlowTracker:
         crop = np.ascontiguousarray(frame[cy0:cy1, cx0:cx1, ::-1])
         labels = np.zeros(crop.shape[:2], np.uint8)
         rect = (x0 - cx0, y0 - cy0, x1 - x0, y1 - y0)
+        # GrabCut seeds its k-means from OpenCV's global generator: fix it, so that the
+        # same box gives the same mask whatever ran before.
+        cv2.setRNGSeed(0)
         try:
             cv2.grabCut(
                 crop,

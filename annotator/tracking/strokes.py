@@ -35,6 +35,11 @@ import numpy as np
 
 from annotator.tracking.appearance import HIST_BINS, HIST_PRIOR, colour_index, min_cut
 from annotator.tracking.geometry import signed_distance
+from annotator.tracking.refind import relocate
+
+# The current mask has lost the object when it holds less than this share of the
+# keyframe's mask moved onto the stroke.
+LOST = 0.5
 
 
 @dataclass(frozen=True)
@@ -127,16 +132,31 @@ def apply_strokes(
         ).astype(np.float32)
     reach = float(np.clip(weights.reach * size, weights.min_reach_px, weights.max_reach_px))
     reach += radius
-    ys, xs = np.nonzero(painted)
+    base = current
+    if reference is not None and ref_area:
+        moved = relocate(reference[0], reference[1], frame, labels == 1, labels == 2)
+        # Only when the current mask has lost most of the object, here and overall.
+        if (
+            moved is not None
+            and (moved & current).sum() < LOST * moved.sum()
+            and current.sum() < LOST * ref_area
+        ):
+            base = current | moved
+            gap = cv2.distanceTransform((labels != 1).astype(np.uint8), cv2.DIST_L2, 3)
+            reach = max(reach, float(gap[moved > 0].max()) + radius + weights.min_reach_px)
+    ys, xs = np.nonzero(painted | (base > 0) & (base != current))
     pad = int(np.ceil(reach))
     x0, y0 = max(int(xs.min()) - pad, 0), max(int(ys.min()) - pad, 0)
     x1, y1 = min(int(xs.max()) + pad + 1, w), min(int(ys.max()) + pad + 1, h)
     window = (slice(y0, y1), slice(x0, x1))
     image, old, marks = frame[window], current[window], labels[window]
+    prior_mask = base[window]
 
     # Distance from the strokes, in units of reach: 0 under a stroke, 1 at the edge of reach.
     near = cv2.distanceTransform((marks == 0).astype(np.uint8), cv2.DIST_L2, 3) / reach
-    prior = np.minimum(near, 1.0) ** 2 * np.clip(signed_distance(old) / weights.prior_px, -3, 3)
+    prior = np.minimum(near, 1.0) ** 2 * np.clip(
+        signed_distance(prior_mask) / weights.prior_px, -3, 3
+    )
     force_fg = marks == 1
     force_bg = marks == 2
     # Beyond reach, and on the window's rim, the current label holds.
@@ -144,7 +164,7 @@ def apply_strokes(
     fixed[0, :] = fixed[-1, :] = fixed[:, 0] = fixed[:, -1] = True
     force_fg |= fixed & (old > 0) & (marks == 0)
     force_bg |= fixed & (old == 0) & (marks == 0)
-    cut = old
+    cut = prior_mask
     for _ in range(weights.iterations):
         # Later passes learn colour from the last cut, as GrabCut does.
         logit = weights.colour * local_llr(image, cut, marks, known) + prior
