@@ -211,7 +211,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     from annotator.commands.project import project_info
     from annotator.store.project import ProjectStore
 
-    with ProjectStore.open(args.project) as store:
+    with ProjectStore.open(args.project, read_only=True) as store:
         sys.stdout.write(json.dumps(project_info(store), indent=2) + "\n")
     return 0
 

@@ -6,6 +6,8 @@ SiamMask with seeded random weights.
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -455,3 +457,26 @@ def test_dropping_a_file_opens_it(window: MainWindow, tmp_path: Path) -> None:
     window.dropEvent(event)
     assert "dropped.mp4" in window.windowTitle() and window.frame_count == 6
     assert str(clip.resolve()) in Settings().recent()
+
+
+def test_a_project_another_annotator_writes_opens_read_only(
+    window: MainWindow, qtbot, errors: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_project_lock import hold
+
+    draw_box(qtbot, window, DISC_BOX)
+    project = window.controller.store.path
+    window.controller.close()
+    holder = hold(project)
+    try:
+        assert window.open_path(project)
+        assert window.controller.store.read_only
+        assert any(f"pid {holder.pid}" in e for e in errors)
+        # an edit is refused with a message, and nothing is lost
+        qtbot.keyClick(window, Qt.Key.Key_D)
+        drag(qtbot, window, (300, 300), (340, 300))
+        assert any("read-only" in e for e in errors)
+        assert list(window.controller.model.objects) == [1]
+    finally:
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait()

@@ -115,3 +115,31 @@ def test_the_benchmark_cases_do_real_corrections() -> None:
         mask, strokes = cases[name]
         assert strokes, name
         assert mask_iou(apply_strokes(frame, mask, strokes), truth) > mask_iou(mask, truth) + 0.2
+
+
+def test_a_stroke_on_a_lost_object_brings_back_its_keyframe_shape() -> None:
+    from annotator.propagation import mask_iou
+    from annotator.tracking.refind import relocate
+
+    rng = np.random.default_rng(5)
+    background = rng.integers(0, 120, (H, W, 3), dtype=np.uint8)
+    pattern = rng.integers(130, 255, (50, 70, 3), dtype=np.uint8)  # a textured object
+
+    def frame_with_object_at(x: int, y: int) -> tuple[np.ndarray, np.ndarray]:
+        frame = background.copy()
+        frame[y : y + 50, x : x + 70] = pattern
+        truth = np.zeros((H, W), np.uint8)
+        truth[y : y + 50, x : x + 70] = 1
+        return frame, truth
+
+    key_frame, key_mask = frame_with_object_at(20, 20)
+    frame, truth = frame_with_object_at(130, 90)
+    lost = np.zeros((H, W), np.uint8)  # the tracker lost it altogether
+    stroke = Stroke(((150.0, 115.0), (180.0, 115.0)), 2.0, True)
+    moved = relocate(key_frame, key_mask, frame, stroke_labels((H, W), [stroke]) == 1, lost > 0)
+    assert moved is not None and mask_iou(moved, truth) > 0.9
+    without = apply_strokes(frame, lost, [stroke])
+    with_key = apply_strokes(frame, lost, [stroke], reference=(key_frame, key_mask))
+    assert mask_iou(with_key, truth) > 0.9 > mask_iou(without, truth) + 0.2
+    # no foreground stroke, nothing to place
+    assert relocate(key_frame, key_mask, frame, lost > 0, lost > 0) is None

@@ -82,8 +82,11 @@ def export_project(
     on_frame: Callable[[int], None] | None = None,
     **options: object,
 ) -> int:
-    """Export a project file; returns the number of frames written."""
-    store, source = open_with_video(project)
+    """Export a project file; returns the number of frames written.
+
+    The project is only read: an export runs while the window has it open.
+    """
+    store, source = open_with_video(project, read_only=True)
     with store, source:
         job = make_job(store, source, objects, frames)
         done = 0

@@ -31,9 +31,12 @@ def open_or_create(project: Path, source: FrameSource) -> ProjectStore:
     return store
 
 
-def open_with_video(project: Path) -> tuple[ProjectStore, FrameSource]:
-    """Open a project and the video it names, refusing to write if the video changed."""
-    store = ProjectStore.open(project)
+def open_with_video(project: Path, read_only: bool = False) -> tuple[ProjectStore, FrameSource]:
+    """Open a project and the video it names, refusing to write if the video changed.
+
+    Without ``read_only`` the project is locked for this process as its writer.
+    """
+    store = ProjectStore.open(project, read_only=read_only)
     try:
         source = open_source(video_path_of(store))
     except AnnotatorError as exc:

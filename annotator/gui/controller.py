@@ -27,6 +27,7 @@ from annotator.export.common import ExportJob
 from annotator.gui.settings import data_dir
 from annotator.gui.worker import PropagationWorker
 from annotator.propagation import Direction, PropagationPlan, PropagationStep, result_mask
+from annotator.store.lock import ProjectLockedError
 from annotator.store.project import ProjectStore
 from annotator.tracking.base import DOUBTFUL_SCORE, Tracker, validate_box
 from annotator.tracking.factory import create_tracker
@@ -85,17 +86,31 @@ class Controller(QObject):
         return self.store.model if self.store is not None else None
 
     def open_path(self, path: Path) -> None:
-        """Open a video, a frame folder or a project; ``AnnotatorError`` leaves the old one open."""
+        """Open a video, a frame folder or a project; ``AnnotatorError`` leaves the old one open.
+
+        A project another annotator is writing opens read-only, with a warning.
+        """
         path = Path(path).expanduser()
         if path.suffix == PROJECT_SUFFIX:
-            store, source = open_with_video(path)
+            self._release_if_open(path)
+            try:
+                store, source = open_with_video(path)
+            except ProjectLockedError as exc:
+                store, source = open_with_video(path, read_only=True)
+                store.read_only_reason = str(exc)
             video = video_path_of(store)
         else:
             source = open_source(path)
             try:
                 target = project_for_video(path, self.projects)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                store = open_or_create(target, source)
+                self._release_if_open(target)
+                try:
+                    store = open_or_create(target, source)
+                except ProjectLockedError as exc:
+                    fingerprint = source.fingerprint().as_dict()
+                    store = ProjectStore.open(target, fingerprint, read_only=True)
+                    store.read_only_reason = str(exc)
             except (AnnotatorError, OSError) as exc:
                 source.close()
                 raise AnnotatorError(f"cannot keep a project for {path}: {exc}") from exc
@@ -105,6 +120,13 @@ class Controller(QObject):
         store.model.subscribe(self.changed.emit)
         log.info("opened %s (project %s)", video, store.path)
         self.opened.emit()
+        if store.read_only:
+            self.error.emit("Opened read-only", store.read_only_reason)
+
+    def _release_if_open(self, project: Path) -> None:
+        """Reopening the open project: close it first, or its own lock would refuse it."""
+        if self.store is not None and self.store.path.resolve() == project.resolve():
+            self.close()
 
     def close(self) -> None:
         self.stop_propagation(wait=True)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from annotator.core.model import (
@@ -25,6 +26,7 @@ from annotator.core.model import (
     Provenance,
 )
 from annotator.errors import AnnotatorError
+from annotator.store.lock import ProjectLock
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,29 @@ def _migrate_to_2(db: sqlite3.Connection) -> None:
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2]
 
 
+def _migrate(db: sqlite3.Connection, version: int) -> None:
+    """Every migration after ``version``, each followed by its ``user_version``."""
+    for v in range(version, SCHEMA_VERSION):
+        MIGRATIONS[v](db)
+        db.execute(f"PRAGMA user_version = {v + 1}")
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """An explicit transaction, so schema changes and ``user_version`` commit together.
+
+    (The sqlite3 module opens transactions implicitly only before DML, so
+    ``with db:`` alone would commit each ALTER TABLE and PRAGMA on its own.)
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 class ProjectStore:
     """An open ``.annot`` file and the ``AnnotationModel`` it holds.
 
@@ -69,13 +94,20 @@ class ProjectStore:
     """
 
     def __init__(
-        self, path: Path, db: sqlite3.Connection, model: AnnotationModel, video: dict
-    ) -> None:  # type: ignore[type-arg]
+        self,
+        path: Path,
+        db: sqlite3.Connection,
+        model: AnnotationModel,
+        video: dict,  # type: ignore[type-arg]
+        lock: ProjectLock | None = None,
+    ) -> None:
         self.path = path
         self.db = db
         self.model = model
         self.video = video
-        self.read_only = False
+        self.lock = lock
+        self.read_only = lock is None
+        self.read_only_reason = "it was opened read-only"
         model.subscribe(self._persist)
 
     # -- opening -------------------------------------------------------------------
@@ -84,19 +116,36 @@ class ProjectStore:
         """A new project; refuses to replace an existing file."""
         if path.exists():
             raise ProjectError(f"{path} already exists")
-        db = cls._connect(path)
-        with db:
-            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            for version, migrate in enumerate(MIGRATIONS, start=1):
-                migrate(db)
-                db.execute(f"PRAGMA user_version = {version}")
-            video = {"path": video_path, "fingerprint": fingerprint}
-            db.execute("INSERT INTO meta VALUES ('video', ?)", (json.dumps(video),))
-        return cls(path, db, AnnotationModel(int(fingerprint["frame_count"])), video)
+        lock = ProjectLock.acquire(path)
+        try:
+            db = cls._connect(path)
+            try:
+                with _transaction(db):
+                    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    _migrate(db, 0)
+                    video = {"path": video_path, "fingerprint": fingerprint}
+                    db.execute("INSERT INTO meta VALUES ('video', ?)", (json.dumps(video),))
+            except sqlite3.Error as exc:
+                db.close()
+                raise ProjectError(f"cannot create {path}: {exc}") from exc
+        except BaseException:
+            lock.release()
+            raise
+        return cls(path, db, AnnotationModel(int(fingerprint["frame_count"])), video, lock)
 
     @classmethod
-    def open(cls, path: Path, fingerprint: dict | None = None) -> ProjectStore:  # type: ignore[type-arg]
-        """Open an existing project; with ``fingerprint``, check it matches the video."""
+    def open(
+        cls,
+        path: Path,
+        fingerprint: dict | None = None,  # type: ignore[type-arg]
+        read_only: bool = False,
+    ) -> ProjectStore:
+        """Open an existing project; with ``fingerprint``, check it matches the video.
+
+        For writing, the project is locked for this process first
+        (``ProjectLockedError`` if another one holds it); ``read_only`` takes no
+        lock and never writes, not even a migration.
+        """
         if not path.is_file():
             raise ProjectError(f"project {path} does not exist")
         try:
@@ -106,6 +155,7 @@ class ProjectStore:
             raise ProjectError(f"cannot read {path}: {exc}") from exc
         if header != b"SQLite format 3\x00":
             raise ProjectError(f"{path} is not an annotator project (not an SQLite file)")
+        lock = None if read_only else ProjectLock.acquire(path)
         db = cls._connect(path, wal=False)  # nothing is written before the checks pass
         try:
             app_id = db.execute("PRAGMA application_id").fetchone()[0]
@@ -114,27 +164,36 @@ class ProjectStore:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise ProjectError(f"{path} was written by a newer annotator (schema {version})")
-            with db:
-                for v in range(version, SCHEMA_VERSION):
-                    MIGRATIONS[v](db)
-                    db.execute(f"PRAGMA user_version = {v + 1}")
+            if version == 0:
+                raise ProjectError(f"{path} holds no project (its creation never finished)")
             check = db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise ProjectError(f"{path} is damaged: {check}")
-            db.execute("PRAGMA journal_mode=WAL")
+            if version < SCHEMA_VERSION:
+                if read_only:
+                    raise ProjectError(f"{path} needs an upgrade; open it for writing once")
+                with _transaction(db):
+                    _migrate(db, version)
+            if not read_only:
+                db.execute("PRAGMA journal_mode=WAL")
             video = json.loads(db.execute("SELECT value FROM meta WHERE key='video'").fetchone()[0])
             model = AnnotationModel(int(video["fingerprint"]["frame_count"]))
             model.load(cls._read_objects(db), cls._read_masks(db))
         except ProjectError:
             db.close()
+            if lock is not None:
+                lock.release()
             raise
-        except (sqlite3.DatabaseError, TypeError, KeyError, ValueError) as exc:
+        except (sqlite3.Error, TypeError, KeyError, ValueError) as exc:
             db.close()
+            if lock is not None:
+                lock.release()
             raise ProjectError(f"{path} is corrupt or not a project: {exc}") from exc
-        store = cls(path, db, model, video)
+        store = cls(path, db, model, video, lock)
         if fingerprint is not None and fingerprint != video["fingerprint"]:
             log.warning("%s was made for another video; opened read-only", path)
             store.read_only = True
+            store.read_only_reason = f"it belongs to another video ({video['path']})"
         return store
 
     @staticmethod
@@ -183,9 +242,7 @@ class ProjectStore:
 
     def _check_writable(self) -> None:
         if self.read_only:
-            raise ProjectError(
-                f"{self.path} belongs to another video ({self.video['path']}); it is read-only"
-            )
+            raise ProjectError(f"{self.path} is read-only: {self.read_only_reason}")
 
     def _persist(self, edit: Edit) -> None:
         """Commit one edit in one transaction; raising here rolls the model back too."""
@@ -212,6 +269,9 @@ class ProjectStore:
 
     def close(self) -> None:
         self.db.close()
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     def __enter__(self) -> ProjectStore:
         return self
