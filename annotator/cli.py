@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -302,6 +303,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     from annotator import bench
 
+    for option in ("frames", "video_frames", "store_frames", "store_objects", "export_objects"):
+        if getattr(args, option, 1) < 1:
+            raise AnnotatorError(f"--{option.replace('_', '-')} must be at least 1")
     if args.what == "tracker":
         report = bench.bench_tracker(args.frames, args.device, args.weights)
     elif args.what == "flow":
@@ -347,6 +351,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except AnnotatorError as exc:
         log.error("%s", exc)
+        return EXIT_ERROR
+    except OSError as exc:
+        # The file system said no (full disk, read-only folder, name too long...).
+        where = f"{exc.filename}: " if exc.filename else ""
+        log.error("%s%s", where, exc.strerror or exc)
+        return EXIT_ERROR
+    except sqlite3.Error as exc:
+        log.error("the project database failed: %s", exc)
         return EXIT_ERROR
     except KeyboardInterrupt:
         log.warning("interrupted; everything written so far is kept")

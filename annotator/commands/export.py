@@ -86,6 +86,9 @@ def export_project(
 
     The project is only read: an export runs while the window has it open.
     """
+    target, own = out.resolve(), project.resolve()
+    if target == own or target in own.parents:
+        raise AnnotatorError(f"--out {out} would replace the project {project} itself")
     store, source = open_with_video(project, read_only=True)
     with store, source:
         job = make_job(store, source, objects, frames)

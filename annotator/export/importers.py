@@ -137,20 +137,31 @@ def import_coco(path: Path, size: tuple[int, int], count: int) -> Imported:
     found = Imported()
     for i, ann in enumerate(annotations):
         where = f"{path}: annotation {ann.get('id', i)}"
-        image = images.get(int(ann.get("image_id", -1)))
-        if image is None:
-            raise ExportError(f"{where} refers to unknown image {ann.get('image_id')}")
-        f = int(image["frame_index"]) if "frame_index" in image else frame_of(image["file_name"])
-        height, width = int(image["height"]), int(image["width"])
+        try:
+            image = images.get(int(ann.get("image_id", -1)))
+            if image is None:
+                raise ExportError(f"{where} refers to unknown image {ann.get('image_id')}")
+            f = (
+                int(image["frame_index"])
+                if "frame_index" in image
+                else frame_of(image["file_name"])
+            )
+            height, width = int(image["height"]), int(image["width"])
+            k = ann.get("track_id")
+            if k is None:
+                raise ExportError(f"{where} has no track_id, so it cannot be given an object")
+            k = int(k)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ExportError(f"{where}: {type(exc).__name__} {exc} in its image or ids") from exc
         _check_frame(where, f, (height, width), size, count)
-        k = ann.get("track_id")
-        if k is None:
-            raise ExportError(f"{where} has no track_id, so it cannot be given an object")
-        k = int(k)
         try:
             mask = _coco_mask(ann["segmentation"], height, width)
-        except (KeyError, ValueError, TypeError) as exc:
+        except (KeyError, ValueError, TypeError, IndexError) as exc:
             raise ExportError(f"{where}: bad segmentation: {exc}") from exc
+        if mask.ndim == 3:  # pycocotools decodes a list of RLEs to (h, w, n)
+            mask = mask.max(axis=2)
+        # An RLE carries its own size, which may disagree with its image's.
+        _check_frame(f"{where}'s segmentation", f, mask.shape[:2], size, count)
         key = (k, f)
         if key in found.masks:  # rare: decode only then, so memory stays flat
             mask = np.maximum(rle.decode(found.masks[key]), mask)

@@ -70,12 +70,18 @@ class Tracker(Protocol):
         ...
 
 
+# A box may reach beyond the image (an object half out of frame), but not absurdly:
+# trackers size their crops from it.
+MAX_BOX_SCALE = 4
+
+
 def validate_box(
     box: tuple[float, float, float, float], frame_shape: tuple[int, ...]
 ) -> tuple[float, float, float, float]:
     """Check an xywh box against a frame of shape (H, W, ...); raise ``InvalidBoxError``.
 
-    A box must have a positive width and height and overlap the image.
+    A box must be at least a pixel wide and high, overlap the image, and be at
+    most ``MAX_BOX_SCALE`` times the image's size.
     """
     x, y, w, h = (float(v) for v in box)
     height, width = frame_shape[:2]
@@ -85,6 +91,12 @@ def validate_box(
         raise InvalidBoxError(f"box {box} has zero or negative size; give x,y,w,h with w, h > 0")
     if x >= width or y >= height or x + w <= 0 or y + h <= 0:
         raise InvalidBoxError(f"box {box} (x,y,w,h) lies outside the {width}x{height} image")
+    if w < 1 or h < 1:
+        raise InvalidBoxError(f"box {box} is smaller than a pixel; draw it at least 1x1")
+    if w > MAX_BOX_SCALE * width or h > MAX_BOX_SCALE * height:
+        raise InvalidBoxError(
+            f"box {box} is more than {MAX_BOX_SCALE} times the {width}x{height} image"
+        )
     return x, y, w, h
 
 
