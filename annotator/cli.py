@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from annotator import __version__
 from annotator.cli_eval import add_eval_parsers, cmd_eval_interactive, cmd_eval_sim
 from annotator.cli_options import add_tracker_options, say_tracker
 from annotator.errors import AnnotatorError
@@ -51,6 +52,7 @@ def parse_ids(text: str) -> list[int]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="annotator", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"annotator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     track = sub.add_parser("track", help="track boxes through a video, headless")

@@ -8,8 +8,26 @@ measures the window. Keeping the choice here lets
 
 from __future__ import annotations
 
+import difflib
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+GUI_USAGE = """usage: annotator [gui] [PATH]
+
+Opens the window on PATH (a video, a folder of frames or a .annot project),
+or on the last project. Headless commands: annotator --help."""
+
+
+def _no_display() -> bool:
+    """On Linux without X11 or Wayland (and no Qt platform chosen) the window cannot open."""
+    return (
+        sys.platform.startswith("linux")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+        and not os.environ.get("QT_QPA_PLATFORM")
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,6 +44,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_main(args)
     if args and args[0] == "gui":
         args = args[1:]
+        if any(a in ("-h", "--help") for a in args):
+            sys.stdout.write(GUI_USAGE + "\n")
+            return 0
+    elif args and not Path(args[0]).expanduser().exists():
+        # Not a command and not a file: most likely a mistyped command.
+        close = difflib.get_close_matches(args[0], [*COMMANDS, "gui"], n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else "; see annotator --help"
+        sys.stderr.write(f"annotator: '{args[0]}' is neither a command nor a file{hint}\n")
+        return 2
+    if _no_display():
+        sys.stderr.write(
+            "annotator: no display for the window (DISPLAY is not set); the headless "
+            "commands work without one: annotator --help\n"
+        )
+        return 2
     from annotator.gui.app import main as gui_main
 
     return gui_main(args)

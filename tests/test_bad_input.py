@@ -88,3 +88,22 @@ def test_bad_counts_and_unwritable_paths(tmp_path: Path) -> None:
     write_index_png(davis / "00000.png", np.ones((8, 8), np.uint8))
     proc = run_cli("eval", tmp_path / "a", tmp_path / "a", "--json", tmp_path / "no" / "r.json")
     refused(proc, "No such file or directory")
+
+
+def test_new_user_friction_at_the_command_line(monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from annotator import __version__
+    from annotator.launcher import main
+
+    proc = run_cli("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"annotator {__version__}"
+    # a mistyped command does not open the window
+    assert main(["trak", "clip.mp4"]) == 2
+    assert "did you mean 'track'?" in capsys.readouterr().err
+    assert main(["gui", "--help"]) == 0
+    assert "usage: annotator [gui] [PATH]" in capsys.readouterr().out
+    # no display: one line instead of Qt's abort
+    monkeypatch.setattr("sys.platform", "linux")
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    assert main([]) == 2
+    assert "no display" in capsys.readouterr().err
