@@ -40,6 +40,8 @@ from annotator.tracking.refind import relocate
 # The current mask has lost the object when it holds less than this share of the
 # keyframe's mask moved onto the stroke.
 LOST = 0.5
+# ... and the foreground stroke lies (median) farther than this from the mask.
+LOST_AWAY_PX = 20.0
 
 
 @dataclass(frozen=True)
@@ -135,11 +137,15 @@ def apply_strokes(
     base = current
     if reference is not None and ref_area:
         moved = relocate(reference[0], reference[1], frame, labels == 1, labels == 2)
-        # Only when the current mask has lost most of the object, here and overall.
+        # Only when the current mask has lost most of the object, here and overall,
+        # and the stroke lies away from what is left of it (next to the mask, a
+        # stroke extends the mask; a poor keyframe would only spoil that).
+        away = cv2.distanceTransform((current == 0).astype(np.uint8), cv2.DIST_L2, 3)
         if (
             moved is not None
             and (moved & current).sum() < LOST * moved.sum()
             and current.sum() < LOST * ref_area
+            and float(np.median(away[labels == 1])) > LOST_AWAY_PX
         ):
             base = current | moved
             gap = cv2.distanceTransform((labels != 1).astype(np.uint8), cv2.DIST_L2, 3)
