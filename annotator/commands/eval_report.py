@@ -32,7 +32,7 @@ def rank(values: np.ndarray) -> np.ndarray:
     return sums[inverse] / counts[inverse]
 
 
-def spearman(a: Sequence[float], b: Sequence[float]) -> float:
+def spearman(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
     """Spearman's rank correlation of two equal-length series; NaN when either is constant."""
     x, y = rank(np.asarray(a, np.float64)), rank(np.asarray(b, np.float64))
     if len(x) < 2 or x.std() == 0 or y.std() == 0:

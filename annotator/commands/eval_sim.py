@@ -142,11 +142,11 @@ def simulate(
         j_all = [float(np.mean(js)) for js, _ in per_object.values() if js]
         f_all = [float(np.mean(fs)) for _, fs in per_object.values() if fs]
     j = float(np.mean(j_all)) if j_all else float("nan")
-    f = float(np.mean(f_all)) if f_all else float("nan")
+    f_mean = float(np.mean(f_all)) if f_all else float("nan")
     return {
         "J": j,
-        "F": f,
-        "JF": (j + f) / 2,
+        "F": f_mean,
+        "JF": (j + f_mean) / 2,
         "frames": len(scored),
         "keyframes": len(keys),
         "records": records,

@@ -111,6 +111,7 @@ def evaluate_folders(
     """Score every ground-truth sequence found under ``gt`` against ``pred``."""
     gt_seqs = sequence_folders(gt)
     pred_seqs = sequence_folders(pred)
+    pairs: dict[str, tuple[Path | None, Path]]
     if len(gt_seqs) == 1 and len(pred_seqs) == 1:
         pairs = {name: (next(iter(pred_seqs.values())), d) for name, d in gt_seqs.items()}
     else:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import replace
 from pathlib import Path
 
 from annotator.commands.project import open_or_create, open_with_video
 from annotator.commands.propagate import object_color
-from annotator.core.model import AnnotationModel, Edit, FrameMask, ObjectInfo, Provenance
+from annotator.core.model import AnnotationModel, Change, Edit, FrameMask, ObjectInfo, Provenance
 from annotator.errors import AnnotatorError
 from annotator.export.coco import export_coco
 from annotator.export.common import ExportError, ExportJob, parse_frames, select_objects
@@ -52,7 +52,7 @@ def run_export(
     with_frames: bool = True,
     feather: float = 0.0,
     resize_480p: bool = False,
-) -> Iterator[int]:
+) -> Generator[int, None, None]:
     """The exporter for ``fmt`` as a generator of finished frames (for a progress bar)."""
     if fmt == "coco":
         return export_coco(job, out, overwrite)
@@ -128,7 +128,7 @@ def dataset_video(fmt: str, path: Path) -> Path | None:
 
 def apply_import(model: AnnotationModel, found: Imported, label: str) -> tuple[int, int]:
     """Add the objects and user keyframes as one undo step; returns (objects, masks)."""
-    changes = []
+    changes: list[Change] = []
     for k, category in sorted(found.categories.items()):
         if k not in model.objects:
             info = ObjectInfo(k, f"object {k}", category, object_color(k))

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from annotator.core.model import AnnotationModel, Edit, ObjectInfo, Provenance
+from annotator.core.model import AnnotationModel, Change, Edit, ObjectInfo, Provenance
 from annotator.export.palette import davis_palette
 from annotator.propagation import (
     PropagationPlan,
@@ -48,7 +48,7 @@ def add_box_objects(
     results = tracker.describe_init(frame, states)
     first = model.next_object_id()
     ids = list(range(first, first + len(checked)))
-    changes = []
+    changes: list[Change] = []
     for i, (object_id, result) in enumerate(zip(ids, results, strict=True)):
         name = names[i] if names else f"object {object_id}"
         changes += model.add_object(

@@ -15,7 +15,7 @@ numbered from 1 in order of first use by object id.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 from annotator.core import rle
@@ -31,7 +31,7 @@ def categories_of(job: ExportJob) -> dict[str, int]:
     return out
 
 
-def export_coco(job: ExportJob, out: Path, overwrite: bool = False) -> Iterator[int]:
+def export_coco(job: ExportJob, out: Path, overwrite: bool = False) -> Generator[int, None, None]:
     """Write ``out`` (a .json file); yields after each frame's annotations (progress)."""
     categories = categories_of(job)
     width, height = job.size

@@ -16,7 +16,7 @@ labels (nearest) to a height of 480, as the DAVIS benchmark's 480p set does.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +45,7 @@ def write_sequence(
     annotations: Path,
     images: Path | None,
     resize_480p: bool = False,
-) -> Iterator[int]:
+) -> Generator[int, None, None]:
     """Palette PNGs into ``annotations`` and, when ``images``, JPEG frames; yields per frame."""
     _check_ids(job)
     annotations.mkdir(parents=True, exist_ok=True)
@@ -76,7 +76,7 @@ def export_davis(
     frames: bool = True,
     resize_480p: bool = False,
     overwrite: bool = False,
-) -> Iterator[int]:
+) -> Generator[int, None, None]:
     """A DAVIS root at ``out`` holding one sequence, ``job.name``."""
     with staged(out, overwrite, folder=True) as root:
         images = root / "JPEGImages" / DAVIS_RES / job.name if frames else None
@@ -86,7 +86,7 @@ def export_davis(
 
 def export_youtube_vos(
     job: ExportJob, out: Path, frames: bool = True, overwrite: bool = False
-) -> Iterator[int]:
+) -> Generator[int, None, None]:
     """A YouTube-VOS root at ``out`` holding one video, ``job.name``, with ``meta.json``."""
     with staged(out, overwrite, folder=True) as root:
         images = root / "JPEGImages" / job.name if frames else None

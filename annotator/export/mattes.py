@@ -9,7 +9,7 @@ many pixels; 0 keeps it hard.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ def matte_folder(object_id: int, name: str) -> str:
 
 def export_mattes(
     job: ExportJob, out: Path, feather: float = 0.0, overwrite: bool = False
-) -> Iterator[int]:
+) -> Generator[int, None, None]:
     if feather < 0:
         raise ExportError("--feather must be 0 or more pixels")
     width, height = job.size

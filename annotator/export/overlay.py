@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +34,9 @@ def overlay_frame(
     return np.asarray(image)
 
 
-def export_overlay(job: ExportJob, out: Path, overwrite: bool = False) -> Iterator[int]:
+def export_overlay(
+    job: ExportJob, out: Path, overwrite: bool = False
+) -> Generator[int, None, None]:
     """An H.264 mp4 at the video's frame rate; yields after each frame."""
     if out.suffix.lower() != ".mp4":
         raise ExportError(f"{out}: the overlay video must be an .mp4 file")

@@ -202,7 +202,8 @@ class Controller(QObject):
         store = self._require()
         self._no_run("correct a mask")
         source = self.source
-        store.apply(stroke_edit(store.model, object_id, frame, source.__getitem__, strokes))  # type: ignore[union-attr]
+        assert source is not None  # _require checked it
+        store.apply(stroke_edit(store.model, object_id, frame, source.__getitem__, strokes))
 
     def mask_array(self, object_id: int, frame: int) -> np.ndarray:
         """(H, W) uint8 mask of an object on a frame; zeros where it has none."""

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
@@ -51,6 +52,8 @@ from annotator.tracking.strokes import Stroke
 from annotator.tracking.weights import find_weights
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 FOLLOW_MS = 100
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v)"
@@ -177,7 +180,7 @@ class MainWindow(QMainWindow):
         log.error("%s: %s", title, message)
         QMessageBox.critical(self, title, message)
 
-    def _guard(self, what: str, action: Callable[[], object]) -> object:
+    def _guard(self, what: str, action: Callable[[], T]) -> T | None:
         """Run a user action; an ``AnnotatorError`` becomes a message, nothing is lost."""
         try:
             return action()
@@ -225,7 +228,7 @@ class MainWindow(QMainWindow):
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for p in self.settings.recent():
-            self.recent_menu.addAction(p, lambda p=p: self.open_path(Path(p)))
+            self.recent_menu.addAction(p, lambda p=p: self.open_path(Path(p)))  # type: ignore[misc]
 
     def open_path(self, path: Path) -> bool:
         """Open a video, folder or project; a bad file shows a message and keeps the open one."""
@@ -249,6 +252,7 @@ class MainWindow(QMainWindow):
 
     def _on_opened(self) -> None:
         c = self.controller
+        assert c.source is not None and c.store is not None and c.video is not None
         n = len(c.source)
         self.current = 0
         self.setWindowTitle(f"{c.video.name} — {c.store.path.name} — annotator")
@@ -398,14 +402,14 @@ class MainWindow(QMainWindow):
             return
         new = self._guard("New object", lambda: self.controller.add_box_object(self.current, box))
         if new:
-            self.panel.select(int(new))  # type: ignore[arg-type]
+            self.panel.select(int(new))
 
     def _target(self) -> int:
         """The object a brush or polygon edits: the selected one, or a new one."""
         if not self.selected:
             new = self._guard("New object", self.controller.add_empty_object)
             if new:
-                self.panel.select(int(new))  # type: ignore[arg-type]
+                self.panel.select(int(new))
         return self.selected
 
     def _on_stroke(self, points: list, radius: float, erase: bool) -> None:
@@ -442,7 +446,7 @@ class MainWindow(QMainWindow):
         self._guard("Edit", lambda: self.controller.set_user_mask(target, self.current, new, label))
 
     # -- objects ----------------------------------------------------------------------
-    def _update_object(self, info: ObjectInfo, what: str, **changes: object) -> None:
+    def _update_object(self, info: ObjectInfo, what: str, **changes: Any) -> None:
         self._guard(what, lambda: self.controller.update_object(replace(info, **changes)))
 
     def _ask_text(self, object_id: int, what: str, field: str) -> None:
@@ -526,7 +530,7 @@ class MainWindow(QMainWindow):
         found = self._guard("Import", lambda: self.controller.import_dataset(fmt, path))
         if found is None:
             return False
-        objects, masks = found  # type: ignore[misc]
+        objects, masks = found
         self.statusBar().showMessage(f"imported {masks} masks of {objects} objects", 5000)
         return True
 

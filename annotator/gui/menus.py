@@ -93,7 +93,7 @@ def build_menus(w: MainWindow) -> Shortcuts:
         ),
         (Tool.POLYGON, "G", "&Polygon (Enter closes, then edit vertices, Enter commits)"),
     ):
-        a = shortcuts.action(tools, text, key, lambda t=tool: w.set_tool(t))
+        a = shortcuts.action(tools, text, key, lambda t=tool: w.set_tool(t))  # type: ignore[misc]
         a.setCheckable(True)
         group.addAction(a)
         w.tool_actions[tool] = a
@@ -119,7 +119,7 @@ def build_menus(w: MainWindow) -> Shortcuts:
     shortcuts.action(nav, "Next doubtful frame", "N", lambda: w.goto_doubtful(1))
     shortcuts.action(nav, "Previous doubtful frame", "P", lambda: w.goto_doubtful(-1))
     for k in range(1, 10):
-        shortcuts.action(nav, f"Select object {k}", str(k), lambda k=k: w.panel.select(k))
+        shortcuts.action(nav, f"Select object {k}", str(k), lambda k=k: w.panel.select(k))  # type: ignore[misc]
     # One help row for the nine number keys.
     shortcuts.rows = [r for r in shortcuts.rows if not r[1].startswith("Select object")]
     shortcuts.rows.append(("1–9", "Select object 1–9"))

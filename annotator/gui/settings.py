@@ -36,7 +36,7 @@ class Settings:
 
     def recent(self) -> list[str]:
         value = self.qt.value("recent", [])
-        items = [value] if isinstance(value, str) else list(value or [])
+        items = [value] if isinstance(value, str) else list(value or [])  # type: ignore[call-overload]
         return [p for p in items if p]
 
     def add_recent(self, path: Path) -> None:

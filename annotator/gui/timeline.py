@@ -101,7 +101,7 @@ class Timeline(QWidget):
             strip = self._strips.get(c.object_id)  # type: ignore[union-attr]
             if strip is not None and 0 <= c.frame < self.frames:  # type: ignore[union-attr]
                 rgb = self.model.objects[c.object_id].color  # type: ignore[union-attr]
-                paint_column(strip, c.frame, rgb, c.after)  # type: ignore[union-attr]
+                paint_column(strip, c.frame, rgb, c.after)  # type: ignore[union-attr,arg-type]
         self.update()
 
     def set_current(self, frame: int) -> None:

@@ -25,6 +25,7 @@ from annotator.core.model import (
     ObjectInfo,
     Provenance,
 )
+from annotator.core.rle import RLE
 from annotator.errors import AnnotatorError
 from annotator.store.lock import ProjectLock
 
@@ -221,7 +222,7 @@ class ProjectStore:
         )
         out = []
         for obj, frame, prov, h, w, counts, score, polygon, origin in rows:
-            rle = {"size": [h, w], "counts": counts} if counts is not None else None
+            rle: RLE | None = {"size": [h, w], "counts": counts} if counts is not None else None
             poly = tuple(json.loads(polygon)) if polygon else None
             out.append((obj, frame, FrameMask(Provenance(prov), rle, score, poly, origin)))
         return out

@@ -106,7 +106,7 @@ class FlowTracker:
         self.config = config or FlowConfig()
         if self.config.preset not in PRESETS:
             raise ValueError(f"unknown DIS preset {self.config.preset!r}")
-        self._dis = cv2.DISOpticalFlow_create(PRESETS[self.config.preset])
+        self._dis = cv2.DISOpticalFlow_create(PRESETS[self.config.preset])  # type: ignore[attr-defined]
         # The last frame converted to grey, so that objects started or tracked on
         # the same frame share one grey image and one flow computation.
         self._last_gray: tuple[np.ndarray, np.ndarray] | None = None

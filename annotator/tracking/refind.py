@@ -58,7 +58,7 @@ def relocate(
         return None
     weight = np.repeat(shape[..., None], 3, axis=2)
     cost = cv2.matchTemplate(search, template, cv2.TM_SQDIFF, mask=weight)
-    cost /= max(float(weight.sum()), 1.0)
+    cost = np.asarray(cost, np.float32) / max(float(weight.sum()), 1.0)
     cover = cv2.matchTemplate(small(fg[sy0:sy1, sx0:sx1].astype(np.float32)), shape, cv2.TM_CCORR)
     wrong = cv2.matchTemplate(small(bg[sy0:sy1, sx0:sx1].astype(np.float32)), shape, cv2.TM_CCORR)
     if cover.max() <= 0:

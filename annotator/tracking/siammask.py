@@ -132,11 +132,11 @@ class SiamMaskTracker:
         out = self.net.search(_to_bgr_tensor(crops, self.device), [s.kernels for s in states])
         k, n = cfg.anchor_num, cfg.score_size
         scores = torch.softmax(out.score.reshape(len(states), 2, k * n * n), dim=1)[:, 1]
-        scores = scores.cpu().numpy()
+        scores_np = scores.cpu().numpy()
         deltas = out.delta.reshape(len(states), 4, k * n * n).cpu().numpy()
 
         picks = [
-            self._select(st, deltas[i], scores[i], *geometry[i]) for i, st in enumerate(states)
+            self._select(st, deltas[i], scores_np[i], *geometry[i]) for i, st in enumerate(states)
         ]
         probs = self.net.refine(out, [(p[0], p[1]) for p in picks]).cpu().numpy()
         return [
@@ -180,7 +180,7 @@ class SiamMaskTracker:
         delta[3] = np.exp(delta[3]) * anchors[:, 3]
 
         size_in_crop = st.size * scale
-        s_c = _change(_padded_size(delta[2], delta[3]) / _padded_size(*size_in_crop))
+        s_c = _change(np.asarray(_padded_size(delta[2], delta[3]) / _padded_size(*size_in_crop)))
         r_c = _change((size_in_crop[0] / size_in_crop[1]) / (delta[2] / delta[3]))
         penalty = np.exp(-(r_c * s_c - 1) * cfg.penalty_k)
         pscore = penalty * score
@@ -235,7 +235,7 @@ class SiamMaskTracker:
         return TrackResult(
             mask=binary,
             polygon=polygon,
-            bbox=tuple(float(v) for v in bbox),
+            bbox=(float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3])),
             center=(float(center[0]), float(center[1])),
             size=(float(size[0]), float(size[1])),
             score=score,

@@ -315,7 +315,7 @@ class VideoFileSource(FrameSource):
         # Stepping back (the user's Left key, backward propagation) keeps the frames
         # decoded on the way; a random jump back does not pay to convert them.
         backward = 0 < self._last_index - index <= STEP_BACK
-        if self._decoder is None or not ahead or self._next_pts > target:
+        if self._decoder is None or not ahead or (self._next_pts or 0) > target:
             self._restart_at(target)
         assert self._decoder is not None
         try:

@@ -20,7 +20,7 @@ class VideoWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.fps = fps
-        self.options = {"g": str(gop), "crf": str(crf), "preset": "veryfast"}
+        self.options: dict[str, str] = {"g": str(gop), "crf": str(crf), "preset": "veryfast"}
         self._container = av.open(str(path), "w")
         self._stream: av.VideoStream | None = None
 
@@ -31,7 +31,7 @@ class VideoWriter:
             self._stream = self._container.add_stream("libx264", rate=rate)
             self._stream.width, self._stream.height = w, h
             self._stream.pix_fmt = "yuv420p"
-            self._stream.options = self.options
+            self._stream.options = self.options  # type: ignore[assignment]
         image = np.ascontiguousarray(frame[:h, :w])
         video_frame = av.VideoFrame.from_ndarray(image, format="rgb24")
         self._container.mux(self._stream.encode(video_frame))
