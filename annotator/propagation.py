@@ -28,10 +28,12 @@ weighted sum is positive. So the nearer, more confident run dominates, and
 between two runs that roughly agree the boundary moves smoothly from one to
 the other instead of jumping. Where they disagree (IoU under
 ``BLEND_AGREEMENT``) the run with the larger weight is kept as it is. The
-score is the weighted mean score, capped by ``1 - balance * (1 - IoU)``
+score is the weighted mean score, capped by ``1 - sqrt(balance) * (1 - IoU)``
 where balance is the lighter weight over the heavier, so frames where two
 runs of like weight disagree show up as doubtful, while a frame that one run
-clearly owns keeps that run's score. A run from the same side as the saved
+clearly owns keeps most of that run's score (the square root: on the train
+split it ranks frames by J better than the plain IoU cap, Spearman 0.707
+against 0.683, with a keyframe every 10 frames). A run from the same side as the saved
 mask's origin replaces it (it starts from a nearer or a newer keyframe).
 """
 
@@ -268,7 +270,7 @@ def _blend_cells(frame: int, new: FrameMask, new_mask: np.ndarray, old: FrameMas
     # when one run is far nearer (or surer), its mask is what is kept, and its
     # score must survive, or a later far run would outweigh it.
     balance = min(new_w, old_w) / max(new_w, old_w)
-    score = min(score, 1.0 - balance * (1.0 - agreement))
+    score = min(score, 1.0 - balance**0.5 * (1.0 - agreement))
     nearer = new if new_w >= old_w else old
     # The blend keeps the heavier run's origin: a later run from that side replaces
     # it, and a run from the other side blends with it again. With the new run's
