@@ -151,3 +151,20 @@ def test_a_file_with_our_id_but_no_project_is_refused_untouched(tmp_path: Path) 
     with pytest.raises(ProjectError, match="holds no project"):
         ProjectStore.open(path)
     assert path.read_bytes() == before
+
+
+def test_a_damaged_mask_row_is_named_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "p.annot"
+    with ProjectStore.create(path, "clip.mp4", FP) as store:
+        store.apply(store.model.add_object(ObjectInfo(1, "one")))
+        cell = FrameMask(Provenance.USER, rle.encode(np.ones((48, 64), np.uint8)))
+        store.apply(store.model.set_masks("draw", [(1, 3, cell)]))
+    db = sqlite3.connect(path)
+    db.execute("UPDATE masks SET height = 7 WHERE frame = 3")
+    db.commit()
+    db.close()
+    with pytest.raises(ProjectError, match="mask of object 1 on frame 3 is damaged"):
+        ProjectStore.open(path, read_only=True)
+    proc = run_cli("info", path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "object 1 on frame 3" in proc.stderr

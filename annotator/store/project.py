@@ -178,8 +178,11 @@ class ProjectStore:
             if not read_only:
                 db.execute("PRAGMA journal_mode=WAL")
             video = json.loads(db.execute("SELECT value FROM meta WHERE key='video'").fetchone()[0])
-            model = AnnotationModel(int(video["fingerprint"]["frame_count"]))
-            model.load(cls._read_objects(db), cls._read_masks(db))
+            fp = video["fingerprint"]
+            model = AnnotationModel(int(fp["frame_count"]))
+            masks = cls._read_masks(db)
+            _check_masks(path, masks, int(fp["height"]), int(fp["width"]))
+            model.load(cls._read_objects(db), masks)
         except ProjectError:
             db.close()
             if lock is not None:
@@ -279,6 +282,22 @@ class ProjectStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _check_masks(
+    path: Path, masks: list[tuple[int, int, FrameMask]], height: int, width: int
+) -> None:
+    """Refuse rows that cannot be this video's masks (hand-edited or damaged)."""
+    for obj, frame, m in masks:
+        if m.rle is None:
+            continue
+        size = m.rle["size"]
+        counts = m.rle["counts"]
+        if list(size) != [height, width] or not isinstance(counts, str) or not counts.isascii():
+            raise ProjectError(
+                f"{path}: the mask of object {obj} on frame {frame} is damaged "
+                f"(size {size}, the video is {width}x{height})"
+            )
 
 
 def _mask_row(object_id: int, frame: int, m: FrameMask) -> tuple[object, ...]:
