@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sqlite3
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     track.add_argument("--start-frame", type=int, default=0)
     track.add_argument("--out", type=Path, help="output folder for masks/ and track.json")
+    track.add_argument("--overwrite", action="store_true", help="write into a non-empty --out")
     track.add_argument(
         "--project", type=Path, help="record into this .annot project (created if missing)"
     )
@@ -100,18 +103,28 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--feather", type=float, default=0.0, help="mattes: soft edge, pixels")
     ex.add_argument("--resize-480p", action="store_true", help="davis: scale to 480 rows")
 
-    im = sub.add_parser("import", help="add DAVIS, COCO or YouTube-VOS masks as keyframes")
+    im = sub.add_parser(
+        "import", help="add DAVIS (2016 or 2017), COCO or YouTube-VOS masks as keyframes"
+    )
     im.add_argument("project", type=Path, help="created if missing (then give --video)")
     which = im.add_mutually_exclusive_group(required=True)
     which.add_argument("--davis", type=Path, help="a DAVIS root or a folder of palette PNGs")
     which.add_argument("--coco", type=Path, help="a COCO .json with track_id per annotation")
     which.add_argument("--youtube-vos", type=Path, help="a YouTube-VOS root")
     im.add_argument("--video", type=Path, help="the video or frames, for a new project")
+    im.add_argument("--seq", help="davis: the sequence to import from a root of several")
+    im.add_argument(
+        "--as-propagated",
+        action="store_true",
+        help="store the masks as propagated frames that propagation may replace, "
+        "not as locked keyframes",
+    )
 
     ev = sub.add_parser("eval", help="DAVIS J and F between two annotation folders")
     ev.add_argument("pred", type=Path, help="predicted annotations (DAVIS layout)")
     ev.add_argument("gt", type=Path, help="ground-truth annotations (DAVIS layout)")
     ev.add_argument("--json", type=Path, help="also write the JSON report here")
+    ev.add_argument("--seq", type=lambda v: [s for s in v.split(",") if s], help="a,b: only these")
 
     add_eval_parsers(sub)
 
@@ -167,6 +180,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
                     args.start_frame,
                     on_frame=lambda _i: bar.update(1),
                     model=store.model if store else None,
+                    overwrite=args.overwrite,
                 )
         finally:
             if store is not None:
@@ -254,7 +268,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
         ("youtube-vos", args.youtube_vos),
     ):
         if path is not None:
-            objects, masks = import_into_project(args.project, fmt, path, args.video)
+            objects, masks = import_into_project(
+                args.project, fmt, path, args.video, args.seq, not args.as_propagated
+            )
             log.info("imported %d masks of %d objects into %s", masks, objects, args.project)
     return 0
 
@@ -264,7 +280,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     from annotator.commands.evaluate import evaluate_folders, format_table
 
-    report = evaluate_folders(args.pred, args.gt)
+    report = evaluate_folders(args.pred, args.gt, sequences=args.seq)
     sys.stderr.write(format_table(report) + "\n")
     text = json.dumps(report, indent=2)
     sys.stdout.write(text + "\n")
@@ -343,12 +359,28 @@ COMMANDS = {
 }
 
 
+def _stop_on_sigterm(signum: int, _frame: object) -> None:
+    # A plain kill (SIGTERM) unwinds like Ctrl-C, so outputs are left valid and
+    # staging folders removed.
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm) if on_main else None
+    try:
+        return _run(args)
+    finally:
+        if on_main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except AnnotatorError as exc:

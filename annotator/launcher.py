@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 GUI_USAGE = """usage: annotator [gui] [PATH]
@@ -28,6 +28,35 @@ def _no_display() -> bool:
         and not os.environ.get("WAYLAND_DISPLAY")
         and not os.environ.get("QT_QPA_PLATFORM")
     )
+
+
+# Qt's xcb platform plugin loads these at start and aborts without them; a minimal
+# Linux install lacks several. Library name (for ctypes) -> Debian/Ubuntu package.
+XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0",
+    "xcb-icccm": "libxcb-icccm4",
+    "xcb-keysyms": "libxcb-keysyms1",
+    "xcb-image": "libxcb-image0",
+    "xcb-render-util": "libxcb-render-util0",
+    "xcb-shape": "libxcb-shape0",
+    "xcb-randr": "libxcb-randr0",
+    "xcb-xkb": "libxcb-xkb1",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
+}
+
+
+def missing_xcb_packages(find: Callable[[str], str | None] | None = None) -> list[str]:
+    """The packages whose libraries Qt's xcb plugin needs and this Linux lacks; [] elsewhere,
+    or when the window will not use xcb (Wayland, or another Qt platform chosen)."""
+    if not sys.platform.startswith("linux") or not os.environ.get("DISPLAY"):
+        return []
+    if os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb" or os.environ.get("WAYLAND_DISPLAY"):
+        return []
+    if find is None:
+        import ctypes.util
+
+        find = ctypes.util.find_library
+    return [package for lib, package in XCB_LIBRARIES.items() if find(lib) is None]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,6 +86,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(
             "annotator: no display for the window (DISPLAY is not set); the headless "
             "commands work without one: annotator --help\n"
+        )
+        return 2
+    missing = missing_xcb_packages()
+    if missing:
+        sys.stderr.write(
+            "annotator: the window needs system libraries this machine lacks; install them "
+            f"(Debian/Ubuntu: sudo apt install {' '.join(missing)}), or use the headless "
+            "commands: annotator --help\n"
         )
         return 2
     from annotator.gui.app import main as gui_main

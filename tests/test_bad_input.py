@@ -107,3 +107,27 @@ def test_new_user_friction_at_the_command_line(monkeypatch: pytest.MonkeyPatch, 
         monkeypatch.delenv(var, raising=False)
     assert main([]) == 2
     assert "no display" in capsys.readouterr().err
+
+
+def test_missing_xcb_libraries_are_named_before_qt_aborts(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    from annotator import launcher
+
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setenv("DISPLAY", ":0")
+    for var in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    present = {"xcb-icccm", "xcb-keysyms", "xcb-image", "xcb-render-util", "xcb-shape"}
+    find = lambda lib: f"lib{lib}.so" if lib in present else None  # noqa: E731
+    assert launcher.missing_xcb_packages(find) == [
+        "libxcb-cursor0", "libxcb-randr0", "libxcb-xkb1", "libxkbcommon-x11-0"
+    ]  # fmt: skip
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert launcher.missing_xcb_packages(find) == []
+    monkeypatch.delenv("QT_QPA_PLATFORM")
+    monkeypatch.setattr(launcher, "missing_xcb_packages", lambda: ["libxcb-cursor0"])
+    assert launcher.main([]) == 2
+    err = capsys.readouterr().err
+    assert "sudo apt install libxcb-cursor0" in err and err.count("\n") == 1

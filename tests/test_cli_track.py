@@ -64,7 +64,12 @@ def test_track_writes_pngs_and_track_json(
         {"id": 1, "init_box": [300, 110, 165, 240]},
         {"id": 2, "init_box": [60, 200, 120, 200]},
     ]
-    assert [f["index"] for f in doc["frames"]] == [2, 3, 4]
+    # The start frame's init masks come first, then every tracked frame.
+    assert [f["index"] for f in doc["frames"]] == [1, 2, 3, 4]
+    assert sorted(p.name for p in (out / "masks").iterdir()) == [
+        f"{i:05d}.png" for i in (1, 2, 3, 4)
+    ]
+    assert all(o["score"] == 1.0 for o in doc["frames"][0]["objects"])
     for frame in doc["frames"]:
         png = Image.open(out / "masks" / f"{frame['index']:05d}.png")
         assert png.mode == "P"
@@ -82,6 +87,15 @@ def test_track_writes_pngs_and_track_json(
         # the PNG puts the higher id on top; each RLE is the object's own mask
         assert np.array_equal(labels == 2, m2)
         assert np.array_equal(labels == 1, m1 & ~m2)
+
+    # A second run into the same folder is refused, then allowed with --overwrite.
+    again = ["track", short_tennis, "--box", "300,110,165,240", "--weights", seeded_weights_file]
+    proc = run_cli(*again, "--device", "cpu", "--out", out)
+    assert proc.returncode == 2 and "--overwrite" in proc.stderr
+    assert json.loads((out / "track.json").read_text()) == doc
+    proc = run_cli(*again, "--device", "cpu", "--out", out, "--overwrite")
+    assert proc.returncode == 0, proc.stderr
+    assert len(list((out / "masks").iterdir())) == 5  # frames 0..4 of the new run
 
 
 @pytest.mark.parametrize(
@@ -119,7 +133,7 @@ def test_unreadable_frame_keeps_what_was_done(
     assert proc.returncode == 2
     assert "00003.jpg" in proc.stderr and "Traceback" not in proc.stderr
     doc = json.loads((out / "track.json").read_text())
-    assert [f["index"] for f in doc["frames"]] == [1, 2]
+    assert [f["index"] for f in doc["frames"]] == [0, 1, 2]  # the start frame, then 1 and 2
 
 
 def test_wrong_and_truncated_checkpoints(

@@ -197,6 +197,64 @@ def test_a_failure_mid_export_leaves_nothing(project: Path, tmp_path: Path) -> N
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_exports_get_the_users_permissions_and_stale_staging_is_cleaned(
+    project: Path, tmp_path: Path
+) -> None:
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    old = os.umask(0o022)
+    try:
+        export_project(project, "davis", tmp_path / "davis", with_frames=False)
+        export_project(project, "coco", tmp_path / "c.json")
+    finally:
+        os.umask(old)
+    folder = tmp_path / "davis"
+    png = next(folder.rglob("*.png"))
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+    assert stat.S_IMODE(png.stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "c.json").stat().st_mode) == 0o644
+    # A staging folder left by a process that no longer exists goes on the next run;
+    # one of a live process stays.
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    stale = tmp_path / f".out.{dead}.abc"
+    live = tmp_path / f".out.{os.getppid()}.abc"
+    stale.mkdir()
+    live.mkdir()
+    export_project(project, "davis", tmp_path / "out", with_frames=False)
+    assert not stale.exists() and live.exists()
+
+
+def test_an_export_stopped_by_sigterm_leaves_nothing(project: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # The process sends itself SIGTERM (a plain ``kill``) at the fourth frame.
+    code = (
+        "import os, signal, sys\n"
+        "import annotator.commands.export as ex\n"
+        "real = ex.run_export\n"
+        "def run(*a, **k):\n"
+        "    for i, step in enumerate(real(*a, **k)):\n"
+        "        if i == 3:\n"
+        "            os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        yield step\n"
+        "ex.run_export = run\n"
+        "from annotator.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    out = tmp_path / "davis"
+    args = ["export", str(project), "--format", "davis", "--out", str(out)]
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    assert proc.returncode == 130, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 def test_bad_imports_are_clear_and_change_nothing(project: Path, tmp_path: Path) -> None:
     before = all_masks(project)
     coco = tmp_path / "coco.json"
@@ -206,10 +264,10 @@ def test_bad_imports_are_clear_and_change_nothing(project: Path, tmp_path: Path)
     coco.write_text(json.dumps(data))
     proc = run_cli("import", project, "--coco", coco)
     assert proc.returncode != 0 and "unknown image 999" in proc.stderr
-    grey = tmp_path / "grey"
-    grey.mkdir()
-    Image.fromarray(np.zeros((H, W), np.uint8), mode="L").save(grey / "00000.png")
-    proc = run_cli("import", project, "--davis", grey)
+    rgb = tmp_path / "rgb"
+    rgb.mkdir()
+    Image.fromarray(np.zeros((H, W, 3), np.uint8)).save(rgb / "00000.png")
+    proc = run_cli("import", project, "--davis", rgb)
     assert proc.returncode != 0 and "not a palette" in proc.stderr
     wrong = tmp_path / "wrong"
     wrong.mkdir()
@@ -219,6 +277,42 @@ def test_bad_imports_are_clear_and_change_nothing(project: Path, tmp_path: Path)
     assert all_masks(project).keys() == before.keys()
     proc = run_cli("import", tmp_path / "new.annot", "--coco", coco)
     assert proc.returncode != 0 and "--video" in proc.stderr
+    # A bad dataset for a new project leaves no project file behind.
+    video = tmp_path / "clip.mp4"
+    proc = run_cli("import", tmp_path / "new.annot", "--davis", wrong, "--video", video)
+    assert proc.returncode == 2 and "20x20" in proc.stderr
+    assert not list(tmp_path.glob("new.annot*"))
+
+
+def test_davis2016_grey_masks_import_by_sequence_and_as_propagated(
+    project: Path, tmp_path: Path
+) -> None:
+    frames, truths = render_frames(N, W, H)
+    root = tmp_path / "DAVIS"
+    for seq in ("one", "two"):
+        (root / "JPEGImages" / "480p" / seq).mkdir(parents=True)
+        (root / "Annotations" / "480p" / seq).mkdir(parents=True)
+        for f, (frame, (disc, _)) in enumerate(zip(frames, truths, strict=True)):
+            Image.fromarray(frame).save(root / "JPEGImages" / "480p" / seq / f"{f:05d}.jpg")
+            if f % 5 == 0:  # DAVIS-2016: grey 0/255 masks, one object
+                grey = (disc * 255).astype(np.uint8)
+                Image.fromarray(grey, mode="L").save(
+                    root / "Annotations/480p" / seq / f"{f:05d}.png"
+                )
+    new = tmp_path / "two.annot"
+    proc = run_cli("import", new, "--davis", root)
+    assert proc.returncode == 2 and "--seq" in proc.stderr and not new.exists()
+    proc = run_cli("import", new, "--davis", root, "--seq", "two", "--as-propagated")
+    assert proc.returncode == 0, proc.stderr
+    store, source = open_with_video(new)
+    with store, source:
+        assert source.path.name == "two"
+        cells = {(k, f): m for k, f, m in store.model}
+        assert set(cells) == {(1, 0), (1, 5)}
+        assert all(m.provenance is Provenance.PROPAGATED for m in cells.values())
+        assert np.array_equal(rle.decode(cells[(1, 5)].rle), truths[5][0])
+    proc = run_cli("import", new, "--davis", root, "--seq", "three")
+    assert proc.returncode == 2 and "no sequence 'three'" in proc.stderr
 
 
 def test_frame_ranges_and_objects(project: Path) -> None:

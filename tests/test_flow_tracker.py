@@ -91,11 +91,16 @@ def test_clean_mask_fills_holes_and_drops_specks() -> None:
 def test_auto_picks_siammask_with_weights_and_flow_without(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seeded_weights_file: Path
 ) -> None:
+    from annotator.tracking import weights
+
+    # Every place weights are looked for is empty, the checkout's models/ included.
     monkeypatch.setenv("ANNOTATOR_MODELS_DIR", str(tmp_path))
     monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(weights, "_checkout_models", lambda: tmp_path / "checkout-models")
     monkeypatch.delenv("ANNOTATOR_WEIGHTS", raising=False)
     monkeypatch.chdir(tmp_path)
-    assert isinstance(create_tracker("auto", None, "cpu"), FlowTracker | SiamMaskTracker)
+    assert weights.find_weights() is None
+    assert isinstance(create_tracker("auto", None, "cpu"), FlowTracker)
     assert isinstance(create_tracker("flow"), FlowTracker)
     assert isinstance(create_tracker("auto", seeded_weights_file, "cpu"), SiamMaskTracker)
     monkeypatch.setenv("ANNOTATOR_WEIGHTS", str(seeded_weights_file))

@@ -111,6 +111,35 @@ def test_eval_reads_davis2016_grey_masks_and_rejects_other_images(tmp_path: Path
     assert proc.returncode != 0 and "not a folder" in proc.stderr
 
 
+def test_eval_scores_only_predicted_sequences_and_refuses_a_prediction_that_matches_nothing(
+    tmp_path: Path,
+) -> None:
+    lab = np.zeros((30, 40), np.uint8)
+    lab[5:15, 5:15] = 1
+    for name in ("a", "b", "c"):
+        write_sequence(tmp_path / "gt" / "Annotations" / "480p" / name, [lab, lab])
+    # The prediction names the Annotations level itself and holds sequence a, missing frame 1.
+    write_sequence(tmp_path / "pred" / "Annotations" / "a", [lab])
+    proc = run_cli("eval", tmp_path / "pred" / "Annotations", tmp_path / "gt")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert list(report["sequences"]) == ["a"]
+    assert report["J"]["mean"] == pytest.approx(0.5)
+    assert proc.stderr.count("no prediction") == 1 and "1 of 2 frames" in proc.stderr
+    proc = run_cli("eval", tmp_path / "pred", tmp_path / "gt", "--seq", "b")
+    assert proc.returncode == 2 and "no predictions for sequence b" in proc.stderr
+    # Files named unlike the ground truth: nothing is scored, and it says so.
+    wrong = tmp_path / "wrong" / "a"
+    wrong.mkdir(parents=True)
+    write_index_png(wrong / "frame_1.png", lab)
+    (wrong.parent / "z").mkdir()
+    write_index_png(wrong.parent / "z" / "x.png", lab)
+    proc = run_cli("eval", tmp_path / "wrong", tmp_path / "gt")
+    assert proc.returncode == 2 and "named like a ground-truth frame" in proc.stderr
+    proc = run_cli("eval", tmp_path / "wrong" / "z", tmp_path / "gt")
+    assert proc.returncode == 2 and "is in" in proc.stderr
+
+
 def synthetic_davis(root: Path, n: int = 16) -> None:
     """A DAVIS-2017 style root: the sample clip's frames and palette annotations of both objects."""
     frames, truths = render_frames(n, 320, 180)

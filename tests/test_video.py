@@ -51,6 +51,15 @@ def test_image_folder_is_sorted_by_name(tmp_path: Path) -> None:
         assert [int(source[i][0, 0, 0]) for i in range(3)] == [10, 20, 30]
 
 
+def test_unpadded_frame_names_are_read_in_natural_order(tmp_path: Path) -> None:
+    from PIL import Image
+
+    for i in (1, 2, 10, 11, 20):
+        Image.fromarray(np.full((4, 4, 3), i, np.uint8)).save(tmp_path / f"frame{i}.png")
+    with open_source(tmp_path) as source:
+        assert [int(source[i][0, 0, 0]) for i in range(len(source))] == [1, 2, 10, 11, 20]
+
+
 def test_cache_is_bounded_in_bytes() -> None:
     cache = FrameCache(max_bytes=3 * 100)
     for i in range(10):

@@ -50,11 +50,16 @@ def test_truncated_checkpoint_is_reported(tmp_path: Path, seeded_weights_file: P
         w.load_network(path)
 
 
-def test_pickled_objects_are_refused(tmp_path: Path) -> None:
+def test_pickled_objects_are_refused(tmp_path: Path, seeded_state_dict) -> None:  # type: ignore[no-untyped-def]
+    # A complete, valid state dict with one pickled object beside it: it would load
+    # if the checkpoint were unpickled without weights_only.
     path = tmp_path / "evil.pth"
-    torch.save({"state_dict": {"x": torch.zeros(1)}, "obj": Path("/")}, path)
+    torch.save({"state_dict": dict(seeded_state_dict), "obj": Path("/")}, path)
     with pytest.raises(WeightsError):
         w.load_network(path)
+    plain = tmp_path / "plain.pth"
+    torch.save({"state_dict": dict(seeded_state_dict)}, plain)
+    assert w.load_network(plain) is not None
 
 
 def test_missing_weights_message_says_where_it_looked(
@@ -62,7 +67,7 @@ def test_missing_weights_message_says_where_it_looked(
 ) -> None:
     monkeypatch.delenv(w.ENV_WEIGHTS, raising=False)
     monkeypatch.setenv(w.ENV_MODELS_DIR, str(tmp_path))
-    monkeypatch.setattr(w, "_REPO_MODELS", tmp_path / "repo-models")
+    monkeypatch.setattr(w, "_checkout_models", lambda: tmp_path / "repo-models")
     monkeypatch.setattr(Path, "home", lambda: tmp_path / "home")
     assert w.find_weights() is None
     message = w.missing_weights_message()
@@ -101,3 +106,25 @@ def test_download_verifies_checksum(tmp_path: Path) -> None:
     with pytest.raises(WeightsError, match="checksum"):
         w.download(bad, out)
     assert not (out / "b.pth").exists()
+
+
+def test_without_a_published_digest_the_first_download_is_recorded(tmp_path: Path) -> None:
+    source = tmp_path / "src.bin"
+    source.write_bytes(b"first copy")
+    entry = w.WeightsEntry("c.pth", source.as_uri(), None, "")
+    out = tmp_path / "out"
+    out.mkdir()
+    w.download(entry, out)
+    assert (out / "c.pth.sha256").read_text().split()[0] == w.sha256_of(source)
+    w.download(entry, out)  # the same bytes again: fine
+    source.write_bytes(b"a different file")
+    with pytest.raises(WeightsError, match="checksum"):
+        w.download(entry, out)
+    assert (out / "c.pth").read_bytes() == b"first copy"
+
+
+def test_the_manifest_ships_inside_the_package() -> None:
+    import annotator
+
+    path = w.manifest_path()
+    assert path.is_relative_to(Path(annotator.__file__).parent) and path.is_file()

@@ -48,23 +48,27 @@ def score_frame(
     return {k: (jaccard(pred == k, gt == k), boundary_f(pred == k, gt == k)) for k in ids}
 
 
-def evaluate_sequence(pred_dir: Path | None, gt_dir: Path) -> dict[int, dict[str, list[float]]]:
-    """Per object: the per-frame J and F lists over the ground truth's frames."""
+def evaluate_sequence(
+    pred_dir: Path | None, gt_dir: Path
+) -> tuple[dict[int, dict[str, list[float]]], int]:
+    """Per object: the per-frame J and F lists over the ground truth's frames; and how many
+    of those frames had no prediction (scored as empty)."""
     gt_files = sorted(gt_dir.glob("*.png"))
     gts = [read_label_png(p) for p in gt_files]
     ids = sorted({int(v) for g in gts for v in np.unique(g) if v != 0})
     series: dict[int, dict[str, list[float]]] = {k: {"J": [], "F": []} for k in ids}
+    missing = 0
     for path, gt in zip(gt_files, gts, strict=True):
         pred_path = pred_dir / path.name if pred_dir is not None else None
         if pred_path is not None and pred_path.is_file():
             pred = read_label_png(pred_path)
         else:
-            log.warning("no prediction for %s; scored as empty", path)
+            missing += 1
             pred = np.zeros_like(gt)
         for k, (j, f) in score_frame(pred, gt, ids).items():
             series[k]["J"].append(j)
             series[k]["F"].append(f)
-    return series
+    return series, missing
 
 
 def summarise(per_sequence: dict[str, dict[int, dict[str, list[float]]]]) -> dict[str, Any]:
@@ -106,23 +110,55 @@ def _mean(values: Iterable[float]) -> float:
 
 
 def evaluate_folders(
-    pred: Path, gt: Path, on_sequence: Callable[[str], None] | None = None
+    pred: Path,
+    gt: Path,
+    on_sequence: Callable[[str], None] | None = None,
+    sequences: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Score every ground-truth sequence found under ``gt`` against ``pred``."""
+    """Score the sequences found under both ``pred`` and ``gt`` (or the named ``sequences``).
+
+    A folder of one sequence's PNGs on both sides is scored as that sequence,
+    whatever the folders are called. Ground-truth frames with no prediction
+    count as empty masks, with one warning per sequence; a prediction that
+    matches no sequence, or no frame at all, is an error.
+    """
     gt_seqs = sequence_folders(gt)
     pred_seqs = sequence_folders(pred)
-    pairs: dict[str, tuple[Path | None, Path]]
-    if len(gt_seqs) == 1 and len(pred_seqs) == 1:
+    pairs: dict[str, tuple[Path, Path]]
+    if len(gt_seqs) == 1 and len(pred_seqs) == 1 and sequences is None:
         pairs = {name: (next(iter(pred_seqs.values())), d) for name, d in gt_seqs.items()}
     else:
-        pairs = {name: (pred_seqs.get(name), d) for name, d in gt_seqs.items()}
+        wanted = sequences if sequences is not None else [n for n in gt_seqs if n in pred_seqs]
+        unknown = [n for n in wanted if n not in gt_seqs]
+        if unknown:
+            raise AnnotatorError(f"no ground truth for {', '.join(unknown)} under {gt}")
+        if not wanted:
+            raise AnnotatorError(
+                f"no sequence of {pred} ({', '.join(list(pred_seqs)[:5])}) is in {gt} "
+                f"({', '.join(list(gt_seqs)[:5])}{', ...' if len(gt_seqs) > 5 else ''})"
+            )
+        pairs = {}
+        for name in wanted:
+            if name not in pred_seqs:
+                raise AnnotatorError(f"no predictions for sequence {name} under {pred}")
+            pairs[name] = (pred_seqs[name], gt_seqs[name])
     per_sequence = {}
+    frames = unmatched = 0
     for name, (p, g) in pairs.items():
-        if p is None:
-            log.warning("no predictions for sequence %s; scored as empty", name)
-        per_sequence[name] = evaluate_sequence(p, g)
+        per_sequence[name], missing = evaluate_sequence(p, g)
+        count = len(list(g.glob("*.png")))
+        frames += count
+        unmatched += missing
+        if missing:
+            log.warning(
+                "%s: %d of %d frames have no prediction; scored as empty", name, missing, count
+            )
         if on_sequence is not None:
             on_sequence(name)
+    if frames and unmatched == frames:
+        raise AnnotatorError(
+            f"no prediction PNG in {pred} is named like a ground-truth frame (00000.png, ...)"
+        )
     return summarise(per_sequence)
 
 

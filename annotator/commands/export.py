@@ -10,11 +10,18 @@ from pathlib import Path
 from annotator.commands.project import open_or_create, open_with_video
 from annotator.commands.propagate import object_color
 from annotator.core.model import AnnotationModel, Change, Edit, FrameMask, ObjectInfo, Provenance
+from annotator.core.rle import RLE
 from annotator.errors import AnnotatorError
 from annotator.export.coco import export_coco
 from annotator.export.common import ExportError, ExportJob, parse_frames, select_objects
 from annotator.export.davis import export_davis, export_youtube_vos
-from annotator.export.importers import Imported, import_coco, import_davis, import_youtube_vos
+from annotator.export.importers import (
+    Imported,
+    davis_annotations,
+    import_coco,
+    import_davis,
+    import_youtube_vos,
+)
 from annotator.export.mattes import export_mattes
 from annotator.export.overlay import export_overlay
 from annotator.store.project import ProjectStore
@@ -100,9 +107,13 @@ def export_project(
         return done
 
 
-def read_dataset(fmt: str, path: Path, size: tuple[int, int], count: int) -> Imported:
+def read_dataset(
+    fmt: str, path: Path, size: tuple[int, int], count: int, seq: str | None = None
+) -> Imported:
+    if seq is not None and fmt != "davis":
+        raise ExportError("--seq chooses a sequence of a DAVIS root; it does not apply to " + fmt)
     if fmt == "davis":
-        return import_davis(path, size, count)
+        return import_davis(path, size, count, seq)
     if fmt == "youtube-vos":
         return import_youtube_vos(path, size, count)
     if fmt == "coco":
@@ -110,12 +121,14 @@ def read_dataset(fmt: str, path: Path, size: tuple[int, int], count: int) -> Imp
     raise ExportError(f"unknown import format {fmt!r}; choose one of {', '.join(IMPORT_FORMATS)}")
 
 
-def dataset_video(fmt: str, path: Path) -> Path | None:
+def dataset_video(fmt: str, path: Path, seq: str | None = None) -> Path | None:
     """The frames folder that goes with a DAVIS or YouTube-VOS dataset, when it has one."""
     if fmt == "davis":
         for sub in ("JPEGImages/480p", "JPEGImages/Full-Resolution"):
             folder = path / sub
             if folder.is_dir():
+                if seq is not None:
+                    return folder / seq if (folder / seq).is_dir() else None
                 seqs = [d for d in folder.iterdir() if d.is_dir()]
                 if len(seqs) == 1:
                     return seqs[0]
@@ -126,8 +139,14 @@ def dataset_video(fmt: str, path: Path) -> Path | None:
     return None
 
 
-def apply_import(model: AnnotationModel, found: Imported, label: str) -> tuple[int, int]:
-    """Add the objects and user keyframes as one undo step; returns (objects, masks)."""
+def apply_import(
+    model: AnnotationModel, found: Imported, label: str, keyframes: bool = True
+) -> tuple[int, int]:
+    """Add the objects and their masks as one undo step; returns (objects, masks).
+
+    With ``keyframes`` the masks are locked user keyframes; else they are
+    propagated masks (score 1, no run of origin), which propagation may replace.
+    """
     changes: list[Change] = []
     for k, category in sorted(found.categories.items()):
         if k not in model.objects:
@@ -135,30 +154,44 @@ def apply_import(model: AnnotationModel, found: Imported, label: str) -> tuple[i
             changes += model.add_object(info).changes
         elif model.objects[k].category in ("", "object") and category != "object":
             changes += model.update_object(replace(model.objects[k], category=category)).changes
-    cells = [(k, f, FrameMask(Provenance.USER, m)) for (k, f), m in sorted(found.masks.items())]
+
+    def stored(m: RLE) -> FrameMask:
+        if keyframes:
+            return FrameMask(Provenance.USER, m)
+        return FrameMask(Provenance.PROPAGATED, m, 1.0)
+
+    cells = [(k, f, stored(m)) for (k, f), m in sorted(found.masks.items())]
     changes += model.set_masks(label, cells).changes
     model.apply(Edit(label, tuple(changes)))
     return len(found.categories), len(cells)
 
 
 def import_into_project(
-    project: Path, fmt: str, path: Path, video: Path | None = None
+    project: Path,
+    fmt: str,
+    path: Path,
+    video: Path | None = None,
+    seq: str | None = None,
+    keyframes: bool = True,
 ) -> tuple[int, int]:
-    """Create or extend ``project`` with a dataset's masks as user keyframes."""
+    """Create or extend ``project`` with a dataset's masks (user keyframes, or propagated
+    masks when not ``keyframes``).
+
+    The dataset is read and checked in full before the project is opened for
+    writing, so a bad dataset changes nothing and never leaves a new project behind.
+    """
+    label = f"import {fmt} {path.name}"
     if project.exists():
         store, source = open_with_video(project)
-    else:
-        video = video or dataset_video(fmt, path)
-        if video is None:
-            raise AnnotatorError(
-                f"{project} does not exist yet: give --video, the frames it annotates"
-            )
-        source = open_source(video)
-        try:
-            store = open_or_create(project, source)
-        except AnnotatorError:
-            source.close()
-            raise
-    with store, source:
-        found = read_dataset(fmt, path, source.size, len(source))
-        return apply_import(store.model, found, f"import {fmt} {path.name}")
+        with store, source:
+            found = read_dataset(fmt, path, source.size, len(source), seq)
+            return apply_import(store.model, found, label, keyframes)
+    if fmt == "davis":
+        davis_annotations(path, seq)  # a root of several sequences needs --seq: say so first
+    video = video or dataset_video(fmt, path, seq)
+    if video is None:
+        raise AnnotatorError(f"{project} does not exist yet: give --video, the frames it annotates")
+    with open_source(video) as source:
+        found = read_dataset(fmt, path, source.size, len(source), seq)
+        with open_or_create(project, source) as store:
+            return apply_import(store.model, found, label, keyframes)

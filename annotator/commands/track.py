@@ -1,14 +1,15 @@
 """``annotator track``: track boxes through a video and write masks and ``track.json``.
 
 Output layout (DIR):
-    masks/NNNNN.png  DAVIS palette PNG per tracked frame (frames after the start
-                     frame, named by source frame index); index k is object k,
-                     and where objects overlap the higher id is on top.
+    masks/NNNNN.png  DAVIS palette PNG per frame from the start frame (its init
+                     masks) to the end, named by source frame index; index k is
+                     object k, and where objects overlap the higher id is on top.
     track.json       per frame and object: score, centre, size, rotated box
                      polygon, bbox (xywh) and the object's own mask as COCO RLE.
 
 ``track.json`` is rewritten atomically every few frames and at the end, so a
 Ctrl-C or a bad frame leaves a valid file holding every frame done so far.
+A DIR that is not empty is refused unless ``overwrite`` is given.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from annotator.commands.propagate import add_box_objects, apply_step
 from annotator.core import rle
 from annotator.core.atomic import write_text_atomic
@@ -26,7 +29,8 @@ from annotator.core.model import AnnotationModel
 from annotator.errors import AnnotatorError
 from annotator.export.palette import compose_labels, write_index_png
 from annotator.propagation import Direction, PropagationPlan, propagate
-from annotator.tracking.base import Tracker, TrackResult, validate_box
+from annotator.tracking.base import Tracker, TrackResult, box_polygon, validate_box
+from annotator.tracking.geometry import mask_bbox
 from annotator.video.frame_source import FrameSource
 
 log = logging.getLogger(__name__)
@@ -62,23 +66,33 @@ class TrackWriter:
         source: str,
         size: tuple[int, int],
         start_frame: int,
-        ids: Sequence[int],
-        boxes: Sequence[tuple[float, float, float, float]],
+        overwrite: bool = False,
     ) -> None:
         self.out_dir = out_dir
         self.mask_dir = out_dir / "masks"
+        if not overwrite and out_dir.is_dir() and any(out_dir.iterdir()):
+            raise AnnotatorError(f"{out_dir} is not empty; give --overwrite to replace its files")
+        if out_dir.exists() and not out_dir.is_dir():
+            raise AnnotatorError(f"{out_dir} exists and is not a folder")
+        if overwrite and self.mask_dir.is_dir():
+            for old in self.mask_dir.glob("*.png"):
+                old.unlink()
         self.mask_dir.mkdir(parents=True, exist_ok=True)
         self.doc: dict[str, Any] = {
             "source": source,
             "width": size[0],
             "height": size[1],
             "start_frame": start_frame,
-            "objects": [
-                {"id": i, "init_box": [float(v) for v in b]}
-                for i, b in zip(ids, boxes, strict=True)
-            ],
+            "objects": [],
             "frames": [],
         }
+
+    def set_objects(
+        self, ids: Sequence[int], boxes: Sequence[tuple[float, float, float, float]]
+    ) -> None:
+        self.doc["objects"] = [
+            {"id": i, "init_box": [float(v) for v in b]} for i, b in zip(ids, boxes, strict=True)
+        ]
 
     def add(self, index: int, ids: Sequence[int], results: Sequence[TrackResult]) -> None:
         labels = compose_labels(
@@ -94,6 +108,27 @@ class TrackWriter:
         write_text_atomic(self.out_dir / "track.json", json.dumps(self.doc))
 
 
+def init_results(model: AnnotationModel, ids: Sequence[int], frame: int) -> list[TrackResult]:
+    """The objects' init masks on ``frame`` as results (score 1, the mask's own box)."""
+    out = []
+    for object_id in ids:
+        stored = model.mask(object_id, frame)
+        if stored is None or stored.rle is None:
+            raise AnnotatorError(f"object {object_id} has no init mask on frame {frame}")
+        mask = rle.decode(stored.rle)
+        tight = mask_bbox(mask)
+        x, y, w, h = (float(v) for v in tight) if tight is not None else (0.0, 0.0, 0.0, 0.0)
+        polygon = (
+            np.asarray(stored.polygon, np.float32).reshape(4, 2)
+            if stored.polygon is not None
+            else box_polygon((x, y, w, h))
+        )
+        out.append(
+            TrackResult(mask, polygon, (x, y, w, h), (x + w / 2, y + h / 2), (w, h), 1.0, None)
+        )
+    return out
+
+
 def run_track(
     source: FrameSource,
     tracker: Tracker,
@@ -102,13 +137,15 @@ def run_track(
     start_frame: int = 0,
     on_frame: Callable[[int], None] | None = None,
     model: AnnotationModel | None = None,
+    overwrite: bool = False,
 ) -> int:
     """Track ``boxes`` (xywh) from ``start_frame`` to the end; returns frames tracked.
 
     The boxes become new objects (ids after the model's existing ones) with an
     ``init`` mask on the start frame, and the propagation engine carries them
     forward. With ``model`` (a project's), every frame is recorded there as it
-    comes; with ``out_dir``, PNGs and track.json are written. A
+    comes; with ``out_dir``, PNGs and track.json are written, the start frame's
+    init masks first (``overwrite`` allows a non-empty folder). A
     ``KeyboardInterrupt`` or an error stops the run after the outputs are made
     valid; the exception is then re-raised.
     """
@@ -122,11 +159,15 @@ def run_track(
     checked = [validate_box(b, first.shape) for b in boxes]
     recording = model is not None
     target = model if model is not None else AnnotationModel(len(source))
-    ids = add_box_objects(target, tracker, first, start_frame, checked)
-    plan = PropagationPlan.from_model(target, start_frame, Direction.FORWARD, ids)
     writer = None
     if out_dir is not None:
-        writer = TrackWriter(out_dir, str(source.path), source.size, start_frame, ids, checked)
+        # Checked before any tracking, so a refused folder costs nothing.
+        writer = TrackWriter(out_dir, str(source.path), source.size, start_frame, overwrite)
+    ids = add_box_objects(target, tracker, first, start_frame, checked)
+    plan = PropagationPlan.from_model(target, start_frame, Direction.FORWARD, ids)
+    if writer is not None:
+        writer.set_objects(ids, checked)
+        writer.add(start_frame, ids, init_results(target, ids, start_frame))
     done = 0
     try:
         for step in propagate(plan, source, tracker):

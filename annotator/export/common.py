@@ -8,6 +8,7 @@ written, and an existing target is replaced only with ``overwrite``.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
@@ -18,8 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from annotator.core import rle
+from annotator.core.atomic import user_mode
 from annotator.core.model import AnnotationModel
 from annotator.errors import AnnotatorError
+
+log = logging.getLogger(__name__)
 
 FrameGetter = Callable[[int], np.ndarray]
 
@@ -91,6 +95,31 @@ def frame_stem(index: int) -> str:
     return f"{index:05d}"
 
 
+def remove_stale_staging(target: Path) -> None:
+    """Remove staging folders of ``target`` left by an export whose process has died
+    (killed by a signal, or the machine lost power): named ``.NAME.PID.*``."""
+    for leftover in target.parent.glob(f".{target.name}.*"):
+        parts = leftover.name[len(target.name) + 2 :].split(".")
+        if not leftover.is_dir() or not parts[0].isdigit():
+            continue
+        if not process_alive(int(parts[0])):
+            log.info("removing %s, left by an export that did not finish", leftover)
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (on this machine)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by someone else
+    return True
+
+
 @contextlib.contextmanager
 def staged(target: Path, overwrite: bool, folder: bool) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces ``target``.
@@ -107,7 +136,9 @@ def staged(target: Path, overwrite: bool, folder: bool) -> Iterator[Path]:
                 f"{target} is a {what} that is not empty; give --overwrite to replace it"
             )
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    remove_stale_staging(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", dir=target.parent))
+    os.chmod(tmp, user_mode(folder=True))
     work = tmp if folder else tmp / target.name
     try:
         yield work

@@ -48,13 +48,14 @@ def _check_frame(
 
 
 def read_label_folder(folder: Path, size: tuple[int, int], count: int) -> Imported:
-    """Palette PNGs named by frame: index k > 0 is object k."""
+    """PNGs named by frame: palette index k > 0 is object k; a DAVIS-2016 grey mask
+    (0 and 255 only) is object 1."""
     files = sorted(folder.glob("*.png"))
     if not files:
         raise ExportError(f"{folder} holds no annotation PNGs")
     found = Imported()
     for path in files:
-        labels = read_label_png(path, strict=True)
+        labels = read_label_png(path)
         f = frame_of(path.name)
         _check_frame(str(path), f, labels.shape, size, count)
         for k in np.unique(labels):
@@ -73,20 +74,28 @@ def _single_sequence(root: Path, what: str) -> Path:
     return subs[0]
 
 
-def davis_annotations(root: Path) -> Path:
-    """The folder of PNGs in a DAVIS root (``Annotations/480p/<seq>``), or ``root`` itself."""
+def davis_annotations(root: Path, seq: str | None = None) -> Path:
+    """The folder of PNGs in a DAVIS root (``Annotations/480p/<seq>``), or ``root`` itself.
+
+    A root of several sequences needs ``seq``.
+    """
     if not root.is_dir():
         raise ExportError(f"{root} is not a folder")
-    if any(root.glob("*.png")):
+    if seq is None and any(root.glob("*.png")):
         return root
     for sub in ("Annotations/480p", "Annotations/Full-Resolution", "Annotations"):
         if (root / sub).is_dir():
-            return _single_sequence(root / sub, "sequence")
+            if seq is None:
+                return _single_sequence(root / sub, "sequence (choose one with --seq)")
+            if not (root / sub / seq).is_dir():
+                have = ", ".join(sorted(d.name for d in (root / sub).iterdir() if d.is_dir()))
+                raise ExportError(f"{root / sub} has no sequence {seq!r}; it has {have}")
+            return root / sub / seq
     raise ExportError(f"{root} is not a DAVIS folder: no Annotations/480p/<sequence>/")
 
 
-def import_davis(root: Path, size: tuple[int, int], count: int) -> Imported:
-    return read_label_folder(davis_annotations(root), size, count)
+def import_davis(root: Path, size: tuple[int, int], count: int, seq: str | None = None) -> Imported:
+    return read_label_folder(davis_annotations(root, seq), size, count)
 
 
 def import_youtube_vos(root: Path, size: tuple[int, int], count: int) -> Imported:

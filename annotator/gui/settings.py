@@ -1,8 +1,9 @@
 """The window's remembered settings: recent files, the last project, tracker and view choices.
 
 Stored with ``QSettings`` in an ini file: ``$ANNOTATOR_CONFIG_DIR/annotator.ini``
-when that is set (tests point it at a temporary folder), else Qt's usual
-per-user place.
+when that is set, else ``$ANNOTATOR_DATA_DIR/annotator.ini`` when that is set
+(so one variable keeps tests, benches and a trial run away from the user's real
+settings), else Qt's usual per-user place.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def data_dir() -> Path:
 
 class Settings:
     def __init__(self, path: Path | None = None) -> None:
-        folder = os.environ.get("ANNOTATOR_CONFIG_DIR")
+        folder = os.environ.get("ANNOTATOR_CONFIG_DIR") or os.environ.get("ANNOTATOR_DATA_DIR")
         if path is None and folder:
             path = Path(folder) / "annotator.ini"
         if path is not None:

@@ -27,12 +27,21 @@ log = logging.getLogger(__name__)
 DEFAULT_WEIGHTS = "SiamMask_DAVIS.pth"
 ENV_WEIGHTS = "ANNOTATOR_WEIGHTS"
 ENV_MODELS_DIR = "ANNOTATOR_MODELS_DIR"
-_REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
+# The manifest ships inside the package, so an installed (not editable) annotator has it;
+# ``models/weights.json`` in a checkout links to it.
+_MANIFEST = Path(__file__).resolve().parent / "data" / "weights.json"
+
+
+def _checkout_models() -> Path | None:
+    """``models/`` of a source checkout (where the package is not installed into
+    site-packages), which holds downloaded weights; None for an installed package."""
+    root = Path(__file__).resolve().parents[2]
+    return root / "models" if (root / "pyproject.toml").is_file() else None
 
 
 @dataclass(frozen=True)
 class WeightsEntry:
-    """One official checkpoint from ``models/weights.json``."""
+    """One official checkpoint from the manifest (``annotator/tracking/data/weights.json``)."""
 
     name: str
     url: str
@@ -41,7 +50,7 @@ class WeightsEntry:
 
 
 def manifest_path() -> Path:
-    return _REPO_MODELS / "weights.json"
+    return _MANIFEST
 
 
 def load_manifest(path: Path | None = None) -> dict[str, WeightsEntry]:
@@ -62,7 +71,9 @@ def models_dirs() -> list[Path]:
     dirs = []
     if os.environ.get(ENV_MODELS_DIR):
         dirs.append(Path(os.environ[ENV_MODELS_DIR]))
-    dirs.append(_REPO_MODELS)
+    checkout = _checkout_models()
+    if checkout is not None:
+        dirs.append(checkout)
     dirs.append(Path.home() / ".cache" / "annotator" / "models")
     return dirs
 
@@ -220,12 +231,20 @@ def download(
         raise WeightsError(
             f"cannot download {entry.name}: offline or unreachable ({exc}). {manual}"
         ) from exc
-    if entry.sha256:
-        got = sha256_of(part)
-        if got != entry.sha256:
-            part.unlink(missing_ok=True)
-            raise WeightsError(
-                f"{entry.name} failed its checksum (got {got}, expected {entry.sha256}). {manual}"
-            )
+    got = sha256_of(part)
+    record = dest.with_name(dest.name + ".sha256")
+    expected = entry.sha256 or (record.read_text().split()[0] if record.is_file() else None)
+    if expected and got != expected:
+        part.unlink(missing_ok=True)
+        raise WeightsError(
+            f"{entry.name} failed its checksum (got {got}, expected {expected}). {manual}"
+        )
     part.replace(dest)
+    if not entry.sha256 and not record.is_file():
+        # No published digest: remember this one, so a later download that differs is caught.
+        record.write_text(f"{got}  {entry.name}\n")
+        log.warning(
+            "%s has no published SHA-256; recorded %s in %s to check later downloads",
+            entry.name, got, record,
+        )  # fmt: skip
     return dest

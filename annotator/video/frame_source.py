@@ -24,6 +24,7 @@ import av
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from annotator.core.naming import natural_key
 from annotator.errors import VideoError
 
 log = logging.getLogger(__name__)
@@ -224,11 +225,13 @@ class FrameSource:
 
 
 class ImageFolderSource(FrameSource):
-    """A folder of jpg/png frames, in file-name order."""
+    """A folder of jpg/png frames, in natural file-name order (``frame2`` before ``frame10``)."""
 
     def __init__(self, path: Path, cache_bytes: int, prefetch: int) -> None:
         super().__init__(path, cache_bytes, prefetch)
-        self.files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        self.files = sorted(
+            (p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=natural_key
+        )
         if not self.files:
             raise VideoError(f"{path} holds no frames (no {', '.join(sorted(IMAGE_SUFFIXES))})")
         self.frame_count = len(self.files)
