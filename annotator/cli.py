@@ -246,6 +246,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if args.format == "mattes":
         options["feather"] = args.feather
     with tqdm(unit="frame", desc=f"exporting {args.format}", file=sys.stderr) as bar:
+
+        def total(n: int) -> None:
+            bar.total = n  # known once the project is open: tqdm then shows time left
+            bar.refresh()
+
         done = export_project(
             args.project,
             args.format,
@@ -253,6 +258,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             args.objects,
             args.frames,
             on_frame=lambda _f: bar.update(1),
+            on_total=total,
             **options,
         )
     log.info("wrote %s (%d frames)", args.out, done)
@@ -278,9 +284,14 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     import json
 
+    from tqdm import tqdm
+
     from annotator.commands.evaluate import evaluate_folders, format_table
 
-    report = evaluate_folders(args.pred, args.gt, sequences=args.seq)
+    with tqdm(unit="seq", desc="scoring", file=sys.stderr) as bar:
+        report = evaluate_folders(
+            args.pred, args.gt, on_sequence=lambda _n: bar.update(1), sequences=args.seq
+        )
     sys.stderr.write(format_table(report) + "\n")
     text = json.dumps(report, indent=2)
     sys.stdout.write(text + "\n")

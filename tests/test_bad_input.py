@@ -131,3 +131,99 @@ def test_missing_xcb_libraries_are_named_before_qt_aborts(
     assert launcher.main([]) == 2
     err = capsys.readouterr().err
     assert "sudo apt install libxcb-cursor0" in err and err.count("\n") == 1
+
+
+def bomb_png(path: Path, width: int = 30000, height: int = 30000) -> None:
+    """A tiny palette PNG whose header claims ``width`` x ``height`` pixels."""
+    import struct
+    import zlib
+
+    write_index_png(path, np.zeros((4, 4), np.uint8))
+    data = bytearray(path.read_bytes())
+    # IHDR starts at byte 8: length (4), type (4), width (4), height (4), ... then CRC.
+    data[16:24] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[12:29])) & 0xFFFFFFFF
+    data[29:33] = struct.pack(">I", crc)
+    path.write_bytes(bytes(data))
+
+
+def test_decompression_bombs_are_refused_unread(project: Path, tmp_path: Path) -> None:
+    before = info(project)
+    davis = tmp_path / "bomb" / "Annotations" / "480p" / "clip"
+    davis.mkdir(parents=True)
+    write_index_png(davis / "00000.png", np.zeros((120, 200), np.uint8))
+    bomb_png(davis / "00001.png")
+    refused(run_cli("import", project, "--davis", tmp_path / "bomb"), "claims")
+    assert info(project) == before
+    gt = tmp_path / "gt" / "clip"
+    gt.mkdir(parents=True)
+    write_index_png(gt / "00000.png", np.zeros((120, 200), np.uint8))
+    refused(run_cli("eval", gt, davis), "claims")
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    bomb_png(frames / "00000.png")
+    refused(run_cli("track", frames, "--box", "1,1,5,5", "--out", tmp_path / "o"), "claims")
+
+
+def test_a_raw_h264_stream_says_how_to_wrap_it(tmp_path: Path) -> None:
+    import av
+
+    frames, _ = render_frames(10, 160, 96)
+    raw = tmp_path / "clip.h264"
+    with av.open(str(raw), "w", format="h264") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 160, 96, "yuv420p"
+        for frame in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    proc = run_cli(
+        "track", raw, "--box", "10,10,40,40", "--out", tmp_path / "o", "--tracker", "flow"
+    )
+    refused(proc, "raw stream", "ffmpeg -i clip.h264 -c copy clip.mp4")
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda a, im: a.update(segmentation=[]), ["empty polygon"]),
+        (lambda a, im: a.update(segmentation=[[1, 2, 3]]), ["3 or more points"]),
+        (lambda a, im: a.update(segmentation=[[1, 2, 3, 4]]), ["3 or more points"]),
+        (lambda a, im: a.update(segmentation=[[[1, 2], [3, 4], [5, 6]]]), ["3 or more points"]),
+        (lambda a, im: a.update(segmentation=[["a", 2, 3, 4, 5, 6]]), ["other than numbers"]),
+        (lambda a, im: im.pop("height"), ["height"]),
+        (lambda a, im: a.update(track_id="one"), ["ids"]),
+        (lambda a, im: a.update(image_id="first"), ["ids"]),
+    ],
+)
+def test_malformed_coco_files_are_refused(
+    project: Path,
+    tmp_path: Path,
+    change,
+    words: list[str],  # type: ignore[no-untyped-def]
+) -> None:
+    coco = tmp_path / "c.json"
+    assert run_cli("export", project, "--format", "coco", "--out", coco).returncode == 0
+    data = json.loads(coco.read_text())
+    ann = data["annotations"][0]
+    image = next(im for im in data["images"] if im["id"] == ann["image_id"])
+    change(ann, image)
+    coco.write_text(json.dumps(data))
+    before = info(project)
+    refused(run_cli("import", project, "--coco", coco), *words)
+    assert info(project) == before
+
+
+def test_a_youtube_vos_meta_entry_that_is_a_string_is_refused(
+    project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "yt"
+    assert run_cli("export", project, "--format", "youtube-vos", "--out", out).returncode == 0
+    meta = json.loads((out / "meta.json").read_text())
+    video = next(iter(meta["videos"]))
+    meta["videos"][video]["objects"]["1"] = "person"
+    (out / "meta.json").write_text(json.dumps(meta))
+    before = info(project)
+    refused(run_cli("import", project, "--youtube-vos", out), "meta.json", "not a mapping")
+    assert info(project) == before

@@ -33,9 +33,6 @@ def test_tracker_bench_cli_writes_json(tmp_path: Path) -> None:
     cpu = report["results"]["cpu"]
     for key in ("fps_1_object", "fps_4_objects_batched", "fps_4_objects_sequential"):
         assert cpu[key] > 0
-    assert cpu["batched_speedup_vs_sequential"] == pytest.approx(
-        cpu["fps_4_objects_batched"] / cpu["fps_4_objects_sequential"], rel=0.01
-    )
 
 
 def test_store_bench_report_shape() -> None:
@@ -50,21 +47,28 @@ def test_flow_bench_cli_writes_json(tmp_path: Path) -> None:
     report = bench_cli(tmp_path, "flow")
     row = report["results"]["480p_medium"]
     assert row["fps_1_object"] > 0 and row["fps_5_objects"] > 0 and row["fps_flow_only"] > 0
-    assert row["vs_plain_warp"] == pytest.approx(
-        row["fps_1_object"] / row["fps_plain_warp_1_object"], rel=0.02
-    )
     assert set(report["results"]) == {
         f"{size}_{preset}" for size in ("480p", "1080p") for preset in ("medium", "fast")
     }
 
 
-def test_export_bench_report_shape() -> None:
-    from annotator.export.bench import bench_export
+def test_export_memory_stays_flat_with_length() -> None:
+    from annotator.export.bench import _held_mb, bench_export
 
-    report = bench_export(frames=30, objects=2, width=64, height=48)
-    for row in report["results"].values():
-        assert row["full_frames"] == 30 and row["full_seconds"] >= 0
-        assert row["peak_growth_mb_full_vs_short"] >= 0
+    report = bench_export(frames=300, objects=2, width=64, height=48)
+    for name, row in report["results"].items():
+        assert (row["short_frames"], row["full_frames"]) == (30, 300)
+        # Ten times the frames, the same memory held (what grew would be per frame).
+        assert row["held_growth_mb_full_vs_short"] < 0.05, (name, row)
+
+    # The measure sees an exporter that keeps every frame it wrote.
+    def leaky(job, out):  # type: ignore[no-untyped-def]
+        kept = []
+        for f in job:
+            kept.append(bytearray(100_000))
+            yield f
+
+    assert _held_mb(leaky, range(10), Path(".")) < _held_mb(leaky, range(100), Path(".")) - 5
 
 
 def test_stroke_bench_cli_times_every_case(tmp_path: Path) -> None:

@@ -87,9 +87,13 @@ def export_project(
     objects: list[int] | None = None,
     frames: str | None = None,
     on_frame: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
     **options: object,
 ) -> int:
     """Export a project file; returns the number of frames written.
+
+    ``on_total(n)`` is told how many frames will be written before the first one,
+    ``on_frame(f)`` after each.
 
     The project is only read: an export runs while the window has it open.
     """
@@ -99,6 +103,8 @@ def export_project(
     store, source = open_with_video(project, read_only=True)
     with store, source:
         job = make_job(store, source, objects, frames)
+        if on_total is not None:
+            on_total(len(job.frames))
         done = 0
         for f in run_export(job, fmt, out, **options):  # type: ignore[arg-type]
             done += 1

@@ -108,17 +108,41 @@ def import_youtube_vos(root: Path, size: tuple[int, int], count: int) -> Importe
     if meta.is_file():
         try:
             objects = json.loads(meta.read_text())["videos"][folder.name]["objects"]
+            if not isinstance(objects, dict):
+                raise TypeError(f"its objects are a {type(objects).__name__}, not a mapping")
             for k, entry in objects.items():
+                if not isinstance(entry, dict):
+                    raise TypeError(f"object {k} is a {type(entry).__name__}, not a mapping")
                 if int(k) in found.categories:
                     found.categories[int(k)] = str(entry.get("category") or "object")
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ExportError(f"{meta} is not a YouTube-VOS meta.json: {exc}") from exc
     return found
 
 
+def _polygons(segmentation: list[object]) -> list[list[float]]:
+    """COCO polygons checked: each a flat list x1, y1, x2, y2, ... of at least 3 points.
+
+    pycocotools takes a 4-number list for a box and raises a bare ``Exception`` on
+    other shapes, so the shape is checked here first.
+    """
+    if not segmentation:
+        raise ValueError("an empty polygon list")
+    out = []
+    for poly in segmentation:
+        if not isinstance(poly, list) or len(poly) < 6 or len(poly) % 2:
+            raise ValueError(
+                f"a polygon must be x1, y1, x2, y2, ... of 3 or more points: {poly!r:.60}"
+            )
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in poly):
+            raise ValueError(f"a polygon holds something other than numbers: {poly!r:.60}")
+        out.append([float(v) for v in poly])
+    return out
+
+
 def _coco_mask(segmentation: object, height: int, width: int) -> np.ndarray:
     if isinstance(segmentation, list):  # polygons
-        rles = mask_utils.frPyObjects(segmentation, height, width)
+        rles = mask_utils.frPyObjects(_polygons(segmentation), height, width)
         return mask_utils.decode(mask_utils.merge(rles))
     if isinstance(segmentation, dict):
         counts = segmentation.get("counts")

@@ -14,6 +14,7 @@ from PIL import Image
 
 from annotator.core.atomic import write_atomic
 from annotator.errors import AnnotatorError
+from annotator.video.image_file import ImageFileError, open_image
 
 
 def davis_palette() -> np.ndarray:
@@ -64,10 +65,12 @@ def read_label_png(path: Path, strict: bool = False) -> np.ndarray:
     accepted (import).
     """
     try:
-        with Image.open(path) as image:
+        with open_image(path) as image:
             image.load()
             mode = image.mode
             labels = np.array(image)
+    except ImageFileError as exc:
+        raise LabelImageError(str(exc)) from exc
     except (OSError, ValueError) as exc:
         raise LabelImageError(f"{path}: cannot read the PNG: {exc}") from exc
     if mode == "P":

@@ -26,6 +26,7 @@ from PIL import Image, UnidentifiedImageError
 
 from annotator.core.naming import natural_key
 from annotator.errors import VideoError
+from annotator.video.image_file import ImageFileError, open_image
 
 log = logging.getLogger(__name__)
 
@@ -243,9 +244,11 @@ class ImageFolderSource(FrameSource):
     @staticmethod
     def _read(file: Path) -> np.ndarray:
         try:
-            with Image.open(file) as im:
+            with open_image(file) as im:
                 return np.asarray(im.convert("RGB"))
-        except (OSError, UnidentifiedImageError) as exc:
+        except ImageFileError as exc:
+            raise VideoError(str(exc)) from exc
+        except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
             raise VideoError(f"cannot read frame {file}: {exc}") from exc
 
     def _decode(self, index: int) -> np.ndarray:
@@ -284,8 +287,11 @@ class VideoFileSource(FrameSource):
     def _scan(self) -> tuple[list[int], list[int]]:
         """Demux every packet (no decoding): sorted frame pts and keyframe pts."""
         pts, keys = [], []
+        untimed = 0
         try:
             for packet in self._container.demux(self._stream):
+                if packet.size and packet.pts is None:
+                    untimed += 1
                 if packet.pts is None or packet.size == 0:
                     continue
                 pts.append(packet.pts)
@@ -294,11 +300,23 @@ class VideoFileSource(FrameSource):
         except av.error.FFmpegError as exc:
             # A truncated file: keep the frames that were complete.
             log.warning("%s: stopped reading at %d frames: %s", self.path, len(pts), exc)
+        remux = (
+            f"{self.path} is a raw stream without timestamps, which cannot be seeked "
+            f"frame-accurately; put it in a container first, for example: "
+            f"ffmpeg -i {self.path.name} -c copy {self.path.stem}.mp4"
+        )
+        if untimed and not pts:
+            self._container.close()
+            raise VideoError(remux)
         pts.sort()
         keys.sort()
         if pts and (not keys or keys[0] > pts[0]):
             keys.insert(0, pts[0])
-        self._container.seek(0, stream=self._stream)
+        try:
+            self._container.seek(0, stream=self._stream)
+        except (av.error.FFmpegError, OSError) as exc:
+            self._container.close()
+            raise VideoError(remux) from exc
         return pts, keys
 
     def _keyframe_before(self, target_pts: int) -> int:
