@@ -40,6 +40,10 @@ def parse_box(text: str) -> tuple[float, float, float, float]:
     return x, y, w, h
 
 
+# Object ids are stored as SQLite integers and shown to people: keep them small.
+MAX_OBJECT_ID = 2**31 - 1
+
+
 def parse_ids(text: str) -> list[int]:
     """'1,2' -> [1, 2]."""
     try:
@@ -48,6 +52,9 @@ def parse_ids(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"{text!r} must be object ids like 1,2") from exc
     if not ids:
         raise argparse.ArgumentTypeError("give at least one object id")
+    bad = [i for i in ids if not 1 <= i <= MAX_OBJECT_ID]
+    if bad:
+        raise argparse.ArgumentTypeError(f"object ids run from 1 to {MAX_OBJECT_ID}; got {bad[0]}")
     return ids
 
 

@@ -227,3 +227,16 @@ def test_a_youtube_vos_meta_entry_that_is_a_string_is_refused(
     before = info(project)
     refused(run_cli("import", project, "--youtube-vos", out), "meta.json", "not a mapping")
     assert info(project) == before
+
+
+def test_ids_beyond_what_a_project_stores_are_refused(project: Path, tmp_path: Path) -> None:
+    big = str(2**70)
+    refused(run_cli("propagate", project, "--from", "0", "--objects", big), "ids run from 1")
+    coco = tmp_path / "c.json"
+    assert run_cli("export", project, "--format", "coco", "--out", coco).returncode == 0
+    data = json.loads(coco.read_text())
+    data["annotations"][0]["track_id"] = 2**63 + 5
+    coco.write_text(json.dumps(data))
+    before = info(project)
+    refused(run_cli("import", project, "--coco", coco), "ids run from 1")
+    assert info(project) == before

@@ -135,6 +135,11 @@ def staged(target: Path, overwrite: bool, folder: bool) -> Iterator[Path]:
             raise ExportError(
                 f"{target} is a {what} that is not empty; give --overwrite to replace it"
             )
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ExportError(f"cannot write {target}: {parent} is a file, not a folder")
+            break
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", dir=target.parent))

@@ -184,7 +184,9 @@ def import_coco(path: Path, size: tuple[int, int], count: int) -> Imported:
             if k is None:
                 raise ExportError(f"{where} has no track_id, so it cannot be given an object")
             k = int(k)
-        except (KeyError, ValueError, TypeError) as exc:
+            if not 1 <= k < 2**31:
+                raise ExportError(f"{where} has track_id {k}; ids run from 1 to {2**31 - 1}")
+        except (KeyError, ValueError, TypeError, OverflowError) as exc:
             raise ExportError(f"{where}: {type(exc).__name__} {exc} in its image or ids") from exc
         _check_frame(where, f, (height, width), size, count)
         try:
