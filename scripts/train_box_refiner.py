@@ -127,11 +127,11 @@ def batches(data: dict, rng: np.random.Generator, size: int) -> tuple[torch.Tens
     return x, (y > 0.5).float()
 
 
-def train(data: dict, steps: int, seed: int = 0) -> BoxRefiner:
+def train(data: dict, steps: int, seed: int = 0, width: int = 16, decay: float = 1e-4) -> BoxRefiner:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model = BoxRefiner()
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
+    model = BoxRefiner(width)
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
     model.train()
     start = time.time()
@@ -182,6 +182,8 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--eval-only", action="store_true")
+    parser.add_argument("--width", type=int, default=16)
+    parser.add_argument("--decay", type=float, default=1e-4)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     torch.set_num_threads(2)
@@ -195,7 +197,7 @@ def main() -> int:
         args.cache.mkdir(parents=True, exist_ok=True)
         data = prepare(args.root, fit, 1, True, args.cache / "fit.npz")
         log.warning("fit samples: %d", len(data["rgb"]))
-        model = train(data, args.steps)
+        model = train(data, args.steps, width=args.width, decay=args.decay)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         torch.save(model.state_dict(), args.out)
     result = evaluate(args.root, held, model)

@@ -107,7 +107,7 @@ def test_opens_the_sample_clip_and_steps_with_keys(window: MainWindow, qtbot) ->
     qtbot.keyClick(window, Qt.Key.Key_Home)
     assert window.current == 0
     window.slider.setValue(42)
-    assert window.current == 42 and window.frame_label.text() == "frame 43 / 90"
+    assert window.current == 42 and window.frame_label.text() == "frame 42 (of 0–89)"
     window.timeline.frame_requested.emit(10)
     assert window.current == 10 and window.timeline.current == 10
     assert window.tracker_label.text() == "tracker: flow on CPU"
@@ -480,3 +480,29 @@ def test_a_project_another_annotator_writes_opens_read_only(
     finally:
         os.kill(holder.pid, signal.SIGKILL)
         holder.wait()
+
+
+def test_wheel_zoom_keeps_the_point_under_the_pointer(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    canvas = window.canvas
+    window.resize(900, 700)
+    canvas.fit()
+    centre = QPointF(canvas.viewport().width() / 2, canvas.viewport().height() / 2)
+    canvas.zoom_at(3.0, centre)  # the frame now overflows the view both ways
+    pointer = QPointF(canvas.viewport().width() * 0.8, canvas.viewport().height() * 0.3)
+    before = canvas.mapToScene(pointer.toPoint())
+    for _ in range(3):
+        canvas.zoom_at(1.5, pointer)
+    after = canvas.mapToScene(pointer.toPoint())
+    assert canvas.transform().m11() > 5
+    # The image point under the pointer stayed under it (not drifted to the top-left).
+    assert abs(after.x() - before.x()) < 2 and abs(after.y() - before.y()) < 2
+
+
+def test_f_with_no_objects_is_a_hint_not_an_error(window: MainWindow, errors: list[str]) -> None:
+    assert not window.controller.model.objects
+    from annotator.propagation import Direction
+
+    window.propagate(Direction.FORWARD)
+    assert errors == []
+    assert "draw a box" in window.statusBar().currentMessage()
+    assert not window.controller.is_running

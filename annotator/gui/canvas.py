@@ -100,7 +100,9 @@ class Canvas(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._zoomed = False  # until the user zooms, the frame follows the window's size
         self.setMouseTracking(True)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        # zoom_at keeps the point under the pointer itself: Qt's AnchorUnderMouse needs
+        # every mouse move passed to the base class, which the tools do not do.
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setBackgroundBrush(QBrush(QColor(30, 30, 30)))
 
@@ -345,8 +347,16 @@ class Canvas(QGraphicsView):
             self.finish_polygon()
 
     def wheelEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        factor = 1.0015 ** event.angleDelta().y()
+        self.zoom_at(1.0015 ** event.angleDelta().y(), event.position())
+
+    def zoom_at(self, factor: float, pointer: QPointF) -> None:
+        """Scale by ``factor`` keeping the image point under ``pointer`` (viewport pixels)
+        where it is, as image viewers do."""
+        anchor = self.mapToScene(pointer.toPoint())
         self.scale(factor, factor)
+        moved = self.mapFromScene(anchor) - pointer.toPoint()
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + moved.x())
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + moved.y())
         self._zoomed = True
 
     def viewportEvent(self, event) -> bool:  # type: ignore[no-untyped-def]
@@ -355,9 +365,7 @@ class Canvas(QGraphicsView):
             event.type() == QEvent.Type.NativeGesture
             and event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture
         ):
-            factor = 1.0 + event.value()
-            self.scale(factor, factor)
-            self._zoomed = True
+            self.zoom_at(1.0 + event.value(), event.position())
             return True
         return super().viewportEvent(event)
 

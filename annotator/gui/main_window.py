@@ -305,7 +305,8 @@ class MainWindow(QMainWindow):
             self.slider.setValue(index)
             self.slider.blockSignals(False)
         self.timeline.set_current(index)
-        self.frame_label.setText(f"frame {index + 1} / {len(c.source)}")
+        # 0-based, as the CLI, the undo labels and exported file names count frames.
+        self.frame_label.setText(f"frame {index} (of 0–{len(c.source) - 1})")
 
     def _draw_annotations(self, shape: tuple[int, int]) -> None:
         model = self.controller.model
@@ -548,6 +549,12 @@ class MainWindow(QMainWindow):
     # -- propagation ------------------------------------------------------------------
     def propagate(self, direction: Direction) -> None:
         if self.controller.model is None:
+            return
+        if not self.controller.model.objects:
+            # Not an error: the user has not started yet. Say how to.
+            self.statusBar().showMessage(
+                "No objects yet: draw a box around an object (box tool, R), then press F", 8000
+            )
             return
         self._guard("Propagate", lambda: self.controller.start_propagation(self.current, direction))
 
