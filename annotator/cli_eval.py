@@ -18,11 +18,21 @@ def _seq_list(text: str) -> list[str]:
     return [x for x in text.split(",") if x]
 
 
+def _simulation_parser(sub: Any, name: str, help_text: str) -> Any:
+    """A parser with what both simulated users take: the root, the sequences, jobs, JSON,
+    and the tracker options."""
+    parser = sub.add_parser(name, help=help_text)
+    parser.add_argument("root", type=Path, help="DAVIS root: JPEGImages/480p, Annotations/480p")
+    parser.add_argument("--seq", type=_seq_list, help="a,b")
+    parser.add_argument("--jobs", type=int, default=1, help="sequences run in parallel processes")
+    parser.add_argument("--json", action="store_true", help="print only the JSON report")
+    add_tracker_options(parser)
+    return parser
+
+
 def add_eval_parsers(sub: Any) -> None:
     """Add ``eval-sim`` and ``eval-interactive`` to the CLI's subparsers."""
-    sim = sub.add_parser("eval-sim", help="simulate an annotator on DAVIS sequences")
-    sim.add_argument("root", type=Path, help="DAVIS root: JPEGImages/480p, Annotations/480p")
-    sim.add_argument("--seq", type=_seq_list, help="a,b")
+    sim = _simulation_parser(sub, "eval-sim", "simulate an annotator on DAVIS sequences")
     sim.add_argument("--frames", type=Path, help="frames folder for a single --seq")
     sim.add_argument("--keyframe-every", type=int, help="a user keyframe every N frames")
     sim.add_argument(
@@ -30,24 +40,15 @@ def add_eval_parsers(sub: Any) -> None:
         action="store_true",
         help="the effort curve: no keyframes, then a keyframe every 20, 10 and 5 frames",
     )
-    sim.add_argument("--jobs", type=int, default=1, help="sequences run in parallel processes")
-    sim.add_argument("--json", action="store_true", help="print only the JSON report")
-    add_tracker_options(sim)
-
-    inter = sub.add_parser(
-        "eval-interactive", help="simulate a user who draws a box, then correction strokes"
+    inter = _simulation_parser(
+        sub, "eval-interactive", "simulate a user who draws a box, then correction strokes"
     )
-    inter.add_argument("root", type=Path, help="DAVIS root: JPEGImages/480p, Annotations/480p")
-    inter.add_argument("--seq", type=_seq_list, help="a,b")
     inter.add_argument("--rounds", type=int, default=8, help="correction rounds after the box")
     inter.add_argument(
         "--perfect",
         action="store_true",
         help="correct with the ground-truth mask instead of strokes (the upper bound)",
     )
-    inter.add_argument("--jobs", type=int, default=1, help="sequences run in parallel processes")
-    inter.add_argument("--json", action="store_true", help="print only the JSON report")
-    add_tracker_options(inter)
 
 
 def cmd_eval_sim(args: argparse.Namespace) -> int:
