@@ -96,7 +96,8 @@ def run_to_end(qtbot, win: MainWindow, key: Qt.Key) -> str:  # type: ignore[no-u
 
 
 def test_opens_the_sample_clip_and_steps_with_keys(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
-    assert "sample.mp4" in window.windowTitle() and ".annot" in window.windowTitle()
+    assert window.windowTitle() == "sample.mp4 — annotator"
+    assert ".annot" in window.frame_label.toolTip()
     assert window.pixmap_item.pixmap().width() == 640
     qtbot.keyClick(window, Qt.Key.Key_Right)
     assert window.current == 1

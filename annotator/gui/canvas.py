@@ -151,14 +151,23 @@ class Canvas(QGraphicsView):
                 poly.setZValue(2)
                 self.scene().addItem(poly)
                 self._decorations.append(poly)
-            text = QGraphicsSimpleTextItem(name)
-            text.setBrush(QBrush(colour))
-            text.setPen(QPen(QColor(0, 0, 0), 0))
-            text.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-            text.setPos(lx, ly)
-            text.setZValue(2)
-            self.scene().addItem(text)
-            self._decorations.append(text)
+            # A tag in the object's colour with black or white text, whichever reads on
+            # it, so a name stays legible on dark and light footage alike.
+            tag = QGraphicsRectItem()
+            tag.setBrush(QBrush(colour))
+            tag.setPen(QPen(Qt.PenStyle.NoPen))
+            tag.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            text = QGraphicsSimpleTextItem(name, tag)
+            light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 140
+            text.setBrush(QBrush(QColor(0, 0, 0) if light else QColor(255, 255, 255)))
+            text.setPos(3, 1)
+            bounds = text.boundingRect()
+            tag.setRect(QRectF(0, -bounds.height() - 2, bounds.width() + 6, bounds.height() + 2))
+            text.setPos(3, -bounds.height() - 1)
+            tag.setPos(lx, ly)
+            tag.setZValue(2)
+            self.scene().addItem(tag)
+            self._decorations.append(tag)
         self.set_overlay_visible(self.overlay_item.isVisible())
 
     def fit(self) -> None:

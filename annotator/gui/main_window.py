@@ -47,7 +47,7 @@ from annotator.gui.raster import compose_overlay, fill_polygon, layers_window, p
 from annotator.gui.settings import Settings
 from annotator.gui.timeline import Timeline
 from annotator.propagation import Direction
-from annotator.tracking.geometry import mask_bbox
+from annotator.tracking.geometry import axis_aligned, mask_bbox
 from annotator.tracking.strokes import Stroke
 from annotator.tracking.weights import find_weights
 
@@ -255,7 +255,11 @@ class MainWindow(QMainWindow):
         assert c.source is not None and c.store is not None and c.video is not None
         n = len(c.source)
         self.current = 0
-        self.setWindowTitle(f"{c.video.name} — {c.store.path.name} — annotator")
+        # The video is what the user opened; the project file's name is a hash of it
+        # (its path is in the status bar's tooltip), so it stays out of the title.
+        ro = " (read-only)" if c.store.read_only else ""
+        self.setWindowTitle(f"{c.video.name}{ro} — annotator")
+        self.frame_label.setToolTip(f"project: {c.store.path}")
         self.slider.blockSignals(True)
         self.slider.setRange(0, n - 1)
         self.slider.setValue(0)
@@ -319,6 +323,8 @@ class MainWindow(QMainWindow):
             mask = rle.decode(m.rle)
             layers.append((mask, info.color))
             polygon = np.asarray(m.polygon, np.float32).reshape(4, 2) if m.polygon else None
+            if polygon is not None and axis_aligned(polygon):
+                polygon = None  # a plain box adds nothing to the mask; only a tracker's tilt does
             box = mask_bbox(mask)
             boxes.append(box)
             anchor = (float(box[0]), float(box[1]) - 2) if box else (0.0, 0.0)

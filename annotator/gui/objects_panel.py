@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QGridLayout,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -46,7 +46,8 @@ class ObjectsPanel(QWidget):
         self.list.currentItemChanged.connect(self._on_current)
         self.list.itemChanged.connect(self._on_item_changed)
         self.list.itemDoubleClicked.connect(lambda item: self.rename_requested.emit(self._id(item)))
-        buttons = QHBoxLayout()
+        # Two rows of three: five buttons in one row clip their text in a narrow panel.
+        buttons = QGridLayout()
         self.buttons: dict[str, QPushButton] = {}
         for key, text, tip in (
             ("add", "Add", "Draw a box to add an object (R)"),
@@ -56,9 +57,10 @@ class ObjectsPanel(QWidget):
             ("delete", "Delete", "Delete the selected object and all its masks"),
         ):
             b = QPushButton(text)
+            b.setMinimumWidth(b.fontMetrics().horizontalAdvance(text) + 24)
             b.setToolTip(tip)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            buttons.addWidget(b)
+            buttons.addWidget(b, len(self.buttons) // 3, len(self.buttons) % 3)
             self.buttons[key] = b
         self.buttons["add"].clicked.connect(self.add_requested.emit)
         self.buttons["rename"].clicked.connect(lambda: self._emit_for(self.rename_requested))

@@ -38,7 +38,7 @@ from annotator.tracking.appearance import ColourModel, CutWeights, snap_to_image
 from annotator.tracking.base import TrackResult, box_from_init, box_polygon, validate_box
 from annotator.tracking.flow_score import frame_quality
 from annotator.tracking.flowfield import PairFlow, warp_window
-from annotator.tracking.geometry import mask_bbox, rotated_box
+from annotator.tracking.geometry import mask_bbox
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,9 @@ class FlowTracker:
         tight = mask_bbox(mask)
         bbox = tight if tight is not None else (0.0, 0.0, 0.0, 0.0)
         x, y, w, h = bbox
-        polygon = rotated_box(mask, np.array(bbox), 0) if tight is not None else box_polygon(bbox)
+        # Flow carries a mask, not a box: its "rotated box" is the mask's own box, which the
+        # window does not draw (a tilted rectangle around every mask only adds clutter).
+        polygon = box_polygon(bbox)
         return TrackResult(
             mask=mask,
             polygon=polygon,

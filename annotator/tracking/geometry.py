@@ -136,3 +136,10 @@ def signed_distance(mask: np.ndarray) -> np.ndarray:
     inside = cv2.distanceTransform(binary, cv2.DIST_L2, 3)
     outside = cv2.distanceTransform(1 - binary, cv2.DIST_L2, 3)
     return inside - outside
+
+
+def axis_aligned(polygon: np.ndarray, tolerance_px: float = 0.5) -> bool:
+    """Whether the (4, 2) corners x, y form an upright rectangle (every side horizontal
+    or vertical, within ``tolerance_px``)."""
+    sides = np.roll(polygon, -1, axis=0) - polygon
+    return bool(np.all(np.min(np.abs(sides), axis=1) <= tolerance_px))
