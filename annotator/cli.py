@@ -273,6 +273,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
     from annotator.commands.export import import_into_project
 
     for fmt, path in (
@@ -281,9 +283,15 @@ def _cmd_import(args: argparse.Namespace) -> int:
         ("youtube-vos", args.youtube_vos),
     ):
         if path is not None:
-            objects, masks = import_into_project(
-                args.project, fmt, path, args.video, args.seq, not args.as_propagated
-            )
+            with tqdm(unit="item", desc=f"reading {fmt}", file=sys.stderr) as bar:
+
+                def progress(done: int, total: int) -> None:
+                    bar.total = total
+                    bar.update(done - bar.n)
+
+                objects, masks = import_into_project(
+                    args.project, fmt, path, args.video, args.seq, not args.as_propagated, progress
+                )
             log.info("imported %d masks of %d objects into %s", masks, objects, args.project)
     return 0
 

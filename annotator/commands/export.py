@@ -17,6 +17,7 @@ from annotator.export.common import ExportError, ExportJob, parse_frames, select
 from annotator.export.davis import export_davis, export_youtube_vos
 from annotator.export.importers import (
     Imported,
+    Progress,
     davis_annotations,
     import_coco,
     import_davis,
@@ -114,16 +115,21 @@ def export_project(
 
 
 def read_dataset(
-    fmt: str, path: Path, size: tuple[int, int], count: int, seq: str | None = None
+    fmt: str,
+    path: Path,
+    size: tuple[int, int],
+    count: int,
+    seq: str | None = None,
+    progress: Progress | None = None,
 ) -> Imported:
     if seq is not None and fmt != "davis":
         raise ExportError("--seq chooses a sequence of a DAVIS root; it does not apply to " + fmt)
     if fmt == "davis":
-        return import_davis(path, size, count, seq)
+        return import_davis(path, size, count, seq, progress)
     if fmt == "youtube-vos":
-        return import_youtube_vos(path, size, count)
+        return import_youtube_vos(path, size, count, progress)
     if fmt == "coco":
-        return import_coco(path, size, count)
+        return import_coco(path, size, count, progress)
     raise ExportError(f"unknown import format {fmt!r}; choose one of {', '.join(IMPORT_FORMATS)}")
 
 
@@ -179,6 +185,7 @@ def import_into_project(
     video: Path | None = None,
     seq: str | None = None,
     keyframes: bool = True,
+    progress: Progress | None = None,
 ) -> tuple[int, int]:
     """Create or extend ``project`` with a dataset's masks (user keyframes, or propagated
     masks when not ``keyframes``).
@@ -190,7 +197,7 @@ def import_into_project(
     if project.exists():
         store, source = open_with_video(project)
         with store, source:
-            found = read_dataset(fmt, path, source.size, len(source), seq)
+            found = read_dataset(fmt, path, source.size, len(source), seq, progress)
             return apply_import(store.model, found, label, keyframes)
     if fmt == "davis":
         davis_annotations(path, seq)  # a root of several sequences needs --seq: say so first
@@ -198,6 +205,6 @@ def import_into_project(
     if video is None:
         raise AnnotatorError(f"{project} does not exist yet: give --video, the frames it annotates")
     with open_source(video) as source:
-        found = read_dataset(fmt, path, source.size, len(source), seq)
+        found = read_dataset(fmt, path, source.size, len(source), seq, progress)
         with open_or_create(project, source) as store:
             return apply_import(store.model, found, label, keyframes)

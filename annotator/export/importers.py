@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from pycocotools import mask as mask_utils
 from annotator.core import rle
 from annotator.export.common import ExportError
 from annotator.export.palette import read_label_png
+
+# progress(done, total): called as the items of a dataset (files, annotations) are read.
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -47,14 +51,18 @@ def _check_frame(
         raise ExportError(f"{where} is {shape[1]}x{shape[0]}, the video is {width}x{height}")
 
 
-def read_label_folder(folder: Path, size: tuple[int, int], count: int) -> Imported:
+def read_label_folder(
+    folder: Path, size: tuple[int, int], count: int, progress: Progress | None = None
+) -> Imported:
     """PNGs named by frame: palette index k > 0 is object k; a DAVIS-2016 grey mask
     (0 and 255 only) is object 1."""
     files = sorted(folder.glob("*.png"))
     if not files:
         raise ExportError(f"{folder} holds no annotation PNGs")
     found = Imported()
-    for path in files:
+    for done, path in enumerate(files, 1):
+        if progress is not None:
+            progress(done, len(files))
         labels = read_label_png(path)
         f = frame_of(path.name)
         _check_frame(str(path), f, labels.shape, size, count)
@@ -94,16 +102,24 @@ def davis_annotations(root: Path, seq: str | None = None) -> Path:
     raise ExportError(f"{root} is not a DAVIS folder: no Annotations/480p/<sequence>/")
 
 
-def import_davis(root: Path, size: tuple[int, int], count: int, seq: str | None = None) -> Imported:
-    return read_label_folder(davis_annotations(root, seq), size, count)
+def import_davis(
+    root: Path,
+    size: tuple[int, int],
+    count: int,
+    seq: str | None = None,
+    progress: Progress | None = None,
+) -> Imported:
+    return read_label_folder(davis_annotations(root, seq), size, count, progress)
 
 
-def import_youtube_vos(root: Path, size: tuple[int, int], count: int) -> Imported:
+def import_youtube_vos(
+    root: Path, size: tuple[int, int], count: int, progress: Progress | None = None
+) -> Imported:
     """``Annotations/<video>/*.png``; categories from ``meta.json`` when present."""
     if not (root / "Annotations").is_dir():
         raise ExportError(f"{root} is not a YouTube-VOS folder: no Annotations/<video>/")
     folder = _single_sequence(root / "Annotations", "video")
-    found = read_label_folder(folder, size, count)
+    found = read_label_folder(folder, size, count, progress)
     meta = root / "meta.json"
     if meta.is_file():
         try:
@@ -154,7 +170,9 @@ def _coco_mask(segmentation: object, height: int, width: int) -> np.ndarray:
     raise ExportError(f"unknown segmentation of type {type(segmentation).__name__}")
 
 
-def import_coco(path: Path, size: tuple[int, int], count: int) -> Imported:
+def import_coco(
+    path: Path, size: tuple[int, int], count: int, progress: Progress | None = None
+) -> Imported:
     """A COCO file whose images are the video's frames.
 
     An image's frame is its ``frame_index``, else the number in its file name.
@@ -169,6 +187,8 @@ def import_coco(path: Path, size: tuple[int, int], count: int) -> Imported:
         raise ExportError(f"{path} is not a COCO file: {exc}") from exc
     found = Imported()
     for i, ann in enumerate(annotations):
+        if progress is not None:
+            progress(i + 1, len(annotations))
         where = f"{path}: annotation {ann.get('id', i)}"
         try:
             image = images.get(int(ann.get("image_id", -1)))
