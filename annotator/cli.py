@@ -20,6 +20,7 @@ from pathlib import Path
 from annotator import __version__
 from annotator.cli_eval import add_eval_parsers, cmd_eval_interactive, cmd_eval_sim
 from annotator.cli_options import add_tracker_options, say_tracker
+from annotator.core.model import MAX_OBJECT_ID
 from annotator.errors import AnnotatorError
 
 log = logging.getLogger("annotator")
@@ -38,10 +39,6 @@ def parse_box(text: str) -> tuple[float, float, float, float]:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"box {text!r} must be four numbers X,Y,W,H") from exc
     return x, y, w, h
-
-
-# Object ids are stored as SQLite integers and shown to people: keep them small.
-MAX_OBJECT_ID = 2**31 - 1
 
 
 def parse_ids(text: str) -> list[int]:

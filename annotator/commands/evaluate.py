@@ -50,9 +50,9 @@ def score_frame(
 
 def evaluate_sequence(
     pred_dir: Path | None, gt_dir: Path
-) -> tuple[dict[int, dict[str, list[float]]], int]:
-    """Per object: the per-frame J and F lists over the ground truth's frames; and how many
-    of those frames had no prediction (scored as empty)."""
+) -> tuple[dict[int, dict[str, list[float]]], int, int]:
+    """Per object: the per-frame J and F lists over the ground truth's frames; then how
+    many frames were scored, and how many of them had no prediction (scored as empty)."""
     gt_files = sorted(gt_dir.glob("*.png"))
     gts = [read_label_png(p) for p in gt_files]
     ids = sorted({int(v) for g in gts for v in np.unique(g) if v != 0})
@@ -68,7 +68,7 @@ def evaluate_sequence(
         for k, (j, f) in score_frame(pred, gt, ids).items():
             series[k]["J"].append(j)
             series[k]["F"].append(f)
-    return series, missing
+    return series, len(gt_files), missing
 
 
 def summarise(per_sequence: dict[str, dict[int, dict[str, list[float]]]]) -> dict[str, Any]:
@@ -145,8 +145,7 @@ def evaluate_folders(
     per_sequence = {}
     frames = unmatched = 0
     for name, (p, g) in pairs.items():
-        per_sequence[name], missing = evaluate_sequence(p, g)
-        count = len(list(g.glob("*.png")))
+        per_sequence[name], count, missing = evaluate_sequence(p, g)
         frames += count
         unmatched += missing
         if missing:

@@ -48,6 +48,9 @@ class ObjectInfo:
 
 LOCKED = frozenset({Provenance.USER, Provenance.INIT})
 
+# Object ids are stored as SQLite integers and shown to people: 1 up to this.
+MAX_OBJECT_ID = 2**31 - 1
+
 
 @dataclass(frozen=True)
 class FrameMask:

@@ -18,6 +18,7 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from annotator.core import rle
+from annotator.core.model import MAX_OBJECT_ID
 from annotator.export.common import ExportError
 from annotator.export.palette import read_label_png
 
@@ -204,8 +205,8 @@ def import_coco(
             if k is None:
                 raise ExportError(f"{where} has no track_id, so it cannot be given an object")
             k = int(k)
-            if not 1 <= k < 2**31:
-                raise ExportError(f"{where} has track_id {k}; ids run from 1 to {2**31 - 1}")
+            if not 1 <= k <= MAX_OBJECT_ID:
+                raise ExportError(f"{where} has track_id {k}; ids run from 1 to {MAX_OBJECT_ID}")
         except (KeyError, ValueError, TypeError, OverflowError) as exc:
             raise ExportError(f"{where}: {type(exc).__name__} {exc} in its image or ids") from exc
         _check_frame(where, f, (height, width), size, count)

@@ -55,14 +55,13 @@ class LabelImageError(AnnotatorError):
     """A PNG that cannot be read as an annotation."""
 
 
-def read_label_png(path: Path, strict: bool = False) -> np.ndarray:
+def read_label_png(path: Path) -> np.ndarray:
     """An annotation PNG as an (H, W) uint8 label image (0 background, k object k).
 
     Palette ('P') PNGs give their indices (DAVIS-2017, YouTube-VOS). Grey
     ('L' or '1') PNGs holding only 0 and 255, as in DAVIS-2016, give object 1
     where 255; a grey-plus-alpha ('LA') PNG, which real copies of DAVIS-2016
-    hold, is read by its grey channel. With ``strict`` only palette PNGs are
-    accepted (import).
+    hold, is read by its grey channel.
     """
     try:
         with open_image(path) as image:
@@ -75,13 +74,13 @@ def read_label_png(path: Path, strict: bool = False) -> np.ndarray:
         raise LabelImageError(f"{path}: cannot read the PNG: {exc}") from exc
     if mode == "P":
         return labels.astype(np.uint8)
-    if not strict and mode == "LA":
+    if mode == "LA":
         labels, mode = labels[..., 0], "L"
-    if not strict and mode in ("L", "1"):
+    if mode in ("L", "1"):
         values = np.unique(labels)
         if set(values.tolist()) <= {0, 1, 255}:
             return (labels > 0).astype(np.uint8)
     raise LabelImageError(
         f"{path} is a {mode} image, not a palette ('P') PNG with object indices"
-        + ("" if strict else " or a 0/255 grey mask")
+        " or a 0/255 grey mask"
     )

@@ -160,7 +160,6 @@ class Canvas(QGraphicsView):
             text = QGraphicsSimpleTextItem(name, tag)
             light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 140
             text.setBrush(QBrush(QColor(0, 0, 0) if light else QColor(255, 255, 255)))
-            text.setPos(3, 1)
             bounds = text.boundingRect()
             tag.setRect(QRectF(0, -bounds.height() - 2, bounds.width() + 6, bounds.height() + 2))
             text.setPos(3, -bounds.height() - 1)

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import av
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from annotator.core.naming import natural_key
 from annotator.errors import VideoError
@@ -248,7 +247,7 @@ class ImageFolderSource(FrameSource):
                 return np.asarray(im.convert("RGB"))
         except ImageFileError as exc:
             raise VideoError(str(exc)) from exc
-        except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        except OSError as exc:
             raise VideoError(f"cannot read frame {file}: {exc}") from exc
 
     def _decode(self, index: int) -> np.ndarray:
