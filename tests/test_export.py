@@ -323,3 +323,16 @@ def test_frame_ranges_and_objects(project: Path) -> None:
             parse_frames(bad, 10)
     proc = run_cli("export", project, "--format", "coco", "--out", "x.json", "--objects", "7")
     assert proc.returncode != 0 and "no object with id 7" in proc.stderr
+
+
+def test_export_and_import_report_their_totals(project: Path, tmp_path: Path) -> None:
+    totals: list[int] = []
+    frames: list[int] = []
+    done = export_project(
+        project, "davis", tmp_path / "d", with_frames=False,
+        on_frame=frames.append, on_total=totals.append,
+    )  # fmt: skip
+    assert totals == [N] and done == N and frames == list(range(N))
+    seen: list[tuple[int, int]] = []
+    import_into_project(project, "davis", tmp_path / "d", progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(i, N) for i in range(1, N + 1)]

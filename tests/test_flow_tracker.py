@@ -108,3 +108,16 @@ def test_auto_picks_siammask_with_weights_and_flow_without(
     monkeypatch.delenv("ANNOTATOR_WEIGHTS")
     with pytest.raises(WeightsError):
         create_tracker("siammask", tmp_path / "missing.pth", "cpu")
+
+
+def test_flow_gives_the_masks_own_upright_box_which_the_window_does_not_draw() -> None:
+    from annotator.tracking.geometry import axis_aligned
+
+    frames, truths = render_frames(3, 320, 180)
+    tracker = FlowTracker()
+    [result] = tracker.track(frames[1], [tracker.init(frames[0], mask=truths[0][0])])
+    assert axis_aligned(result.polygon)
+    x, y, w, h = result.bbox
+    assert np.allclose(result.polygon, [[x, y], [x + w, y], [x + w, y + h], [x, y + h]])
+    tilted = np.array([[10, 0], [20, 10], [10, 20], [0, 10]], np.float32)
+    assert not axis_aligned(tilted)

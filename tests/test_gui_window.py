@@ -507,3 +507,15 @@ def test_f_with_no_objects_is_a_hint_not_an_error(window: MainWindow, errors: li
     assert errors == []
     assert "draw a box" in window.statusBar().currentMessage()
     assert not window.controller.is_running
+
+
+def test_settings_stay_under_annotator_data_dir_without_a_config_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANNOTATOR_CONFIG_DIR", raising=False)
+    monkeypatch.setenv("ANNOTATOR_DATA_DIR", str(tmp_path / "data"))
+    settings = Settings()
+    settings.add_recent(tmp_path / "clip.mp4")
+    settings.qt.sync()
+    assert Path(settings.qt.fileName()) == tmp_path / "data" / "annotator.ini"
+    assert (tmp_path / "data" / "annotator.ini").is_file()
