@@ -51,6 +51,7 @@ from annotator.core import rle
 from annotator.core.model import AnnotationModel, FrameMask, Provenance
 from annotator.errors import AnnotatorError
 from annotator.tracking.base import Tracker, TrackResult, polygon_box
+from annotator.tracking.box_mask import neighbour_index
 from annotator.tracking.geometry import signed_distance
 from annotator.video.frame_source import FrameSource
 
@@ -183,9 +184,10 @@ def propagate(
     if len(source) <= max(plan.start, *(r.last for r in plan.runs)):
         raise AnnotatorError(f"the video has {len(source)} frames, fewer than the plan needs")
     first = source[plan.start]
+    near = neighbour_frame(source, plan.start)
     states = {
         r.object_id: (
-            tracker.init(first, box=r.start_box)
+            tracker.init(first, box=r.start_box, neighbour=near)
             if r.start_box is not None
             else tracker.init(first, mask=rle.decode(r.start_mask))
         )
@@ -213,6 +215,12 @@ def propagate(
             if low[object_id] >= patience:
                 log.info("object %d stopped at frame %d: low score", object_id, frame_index)
         yield PropagationStep(frame_index, dict(zip(ids, results, strict=True)), tuple(finished))
+
+
+def neighbour_frame(source: FrameSource, index: int) -> np.ndarray | None:
+    """The frame a box init on frame ``index`` compares with to see what moves, if any."""
+    near = neighbour_index(index, len(source))
+    return None if near is None else source[near]
 
 
 def _is_low(result: TrackResult, threshold: float | None) -> bool:

@@ -10,7 +10,7 @@ import pytest
 from annotator.errors import InvalidBoxError, WeightsError
 from annotator.metrics import jaccard
 from annotator.tracking.factory import create_tracker
-from annotator.tracking.flow import FlowTracker, clean_mask
+from annotator.tracking.flow import FlowTracker
 from annotator.tracking.siammask import SiamMaskTracker
 from annotator.video.synthetic import render_frames
 
@@ -77,15 +77,6 @@ def test_an_object_that_leaves_scores_zero() -> None:
         [result] = tracker.track(frame, [state])
         state = result.state
     assert result.mask.sum() < 30 and result.score < 0.5
-
-
-def test_clean_mask_fills_holes_and_drops_specks() -> None:
-    m = np.zeros((50, 50), np.uint8)
-    m[10:40, 10:40] = 1
-    m[20:25, 20:25] = 0
-    m[2, 45] = 1
-    out = clean_mask(m, 0.02)
-    assert out[22, 22] == 1 and out[2, 45] == 0 and out.sum() == 900
 
 
 def test_auto_picks_siammask_with_weights_and_flow_without(

@@ -34,7 +34,7 @@ from annotator.commands.scribble import correction_strokes
 from annotator.core.model import AnnotationModel
 from annotator.errors import AnnotatorError
 from annotator.export.palette import compose_labels, read_label_png
-from annotator.propagation import Direction, PropagationPlan, mask_iou
+from annotator.propagation import Direction, PropagationPlan, mask_iou, neighbour_frame
 from annotator.tracking.base import Tracker
 from annotator.tracking.geometry import mask_bbox
 from annotator.video.frame_source import FrameSource, open_source
@@ -60,7 +60,14 @@ def play(seq: Sequence, tracker: Tracker, rounds: int, perfect: bool = False) ->
         model = AnnotationModel(len(source), history_bytes=0)
         first = source[0]
         boxes = [mask_bbox(gts[0] == k) for k in truth_ids]
-        ids = add_box_objects(model, tracker, first, 0, boxes)  # type: ignore[arg-type]
+        ids = add_box_objects(
+            model,
+            tracker,
+            first,
+            0,
+            boxes,  # type: ignore[arg-type]
+            neighbour=neighbour_frame(source, 0),
+        )
         pairs = list(zip(ids, truth_ids, strict=True))
         shape = gts[0].shape
         init_j = float(

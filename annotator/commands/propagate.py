@@ -37,14 +37,16 @@ def add_box_objects(
     frame_index: int,
     boxes: Sequence[tuple[float, float, float, float]],
     names: Sequence[str] | None = None,
+    neighbour: np.ndarray | None = None,
 ) -> list[int]:
     """Create one object per xywh box, with an ``init`` mask on ``frame_index``; one undo step.
 
     The init mask is the tracker's mask for the box on that frame, and its
     rotated box is the box itself, so propagation starts from what was drawn.
+    ``neighbour`` is the frame ``neighbour_frame`` gives, for the motion cue.
     """
     checked = [validate_box(b, frame.shape) for b in boxes]
-    states = [tracker.init(frame, box=b) for b in checked]
+    states = [tracker.init(frame, box=b, neighbour=neighbour) for b in checked]
     results = tracker.describe_init(frame, states)
     first = model.next_object_id()
     ids = list(range(first, first + len(checked)))

@@ -28,7 +28,7 @@ from annotator.core.atomic import write_text_atomic
 from annotator.core.model import AnnotationModel
 from annotator.errors import AnnotatorError
 from annotator.export.palette import compose_labels, write_index_png
-from annotator.propagation import Direction, PropagationPlan, propagate
+from annotator.propagation import Direction, PropagationPlan, neighbour_frame, propagate
 from annotator.tracking.base import Tracker, TrackResult, box_polygon, validate_box
 from annotator.tracking.geometry import mask_bbox
 from annotator.video.frame_source import FrameSource
@@ -163,7 +163,8 @@ def run_track(
     if out_dir is not None:
         # Checked before any tracking, so a refused folder costs nothing.
         writer = TrackWriter(out_dir, str(source.path), source.size, start_frame, overwrite)
-    ids = add_box_objects(target, tracker, first, start_frame, checked)
+    near = neighbour_frame(source, start_frame)
+    ids = add_box_objects(target, tracker, first, start_frame, checked, neighbour=near)
     plan = PropagationPlan.from_model(target, start_frame, Direction.FORWARD, ids)
     if writer is not None:
         writer.set_objects(ids, checked)

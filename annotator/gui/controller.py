@@ -26,7 +26,13 @@ from annotator.errors import AnnotatorError
 from annotator.export.common import ExportJob
 from annotator.gui.settings import data_dir
 from annotator.gui.worker import PropagationWorker
-from annotator.propagation import Direction, PropagationPlan, PropagationStep, result_mask
+from annotator.propagation import (
+    Direction,
+    PropagationPlan,
+    PropagationStep,
+    neighbour_frame,
+    result_mask,
+)
 from annotator.store.lock import ProjectLockedError
 from annotator.store.project import ProjectStore
 from annotator.tracking.base import DOUBTFUL_SCORE, Tracker, validate_box
@@ -171,8 +177,12 @@ class Controller(QObject):
         """A new object from an xywh box on ``frame``: its init mask comes from the tracker."""
         store = self._require()
         self._no_run("add an object")
-        image = self.source[frame]  # type: ignore[index]
-        [object_id] = add_box_objects(store.model, self.tracker, image, frame, [box])
+        source = self.source
+        assert source is not None  # _require checked it
+        image, near = source[frame], neighbour_frame(source, frame)
+        [object_id] = add_box_objects(
+            store.model, self.tracker, image, frame, [box], neighbour=near
+        )
         return object_id
 
     def reinit_object(
@@ -181,10 +191,12 @@ class Controller(QObject):
         """A new box for an existing object on ``frame``: a fresh init mask there (a keyframe)."""
         store = self._require()
         self._no_run("re-initialise an object")
-        image = self.source[frame]  # type: ignore[index]
+        source = self.source
+        assert source is not None  # _require checked it
+        image, near = source[frame], neighbour_frame(source, frame)
         box = validate_box(box, image.shape)
         tracker = self.tracker
-        [result] = tracker.describe_init(image, [tracker.init(image, box=box)])
+        [result] = tracker.describe_init(image, [tracker.init(image, box=box, neighbour=near)])
         mask = result_mask(result, Provenance.INIT, None)
         store.apply(store.model.set_masks(f"new box for {object_id}", [(object_id, frame, mask)]))
 

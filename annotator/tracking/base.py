@@ -57,8 +57,14 @@ class Tracker(Protocol):
         frame: np.ndarray,
         box: tuple[float, float, float, float] | None = None,
         mask: np.ndarray | None = None,
+        neighbour: np.ndarray | None = None,
     ) -> Any:
-        """Start an object on ``frame`` from an xywh ``box`` or a binary ``mask``."""
+        """Start an object on ``frame`` from an xywh ``box`` or a binary ``mask``.
+
+        ``neighbour``: another frame of the same shot near ``frame`` (see
+        ``annotator.tracking.box_mask.neighbour_index``), which a backend may use
+        to tell the moving object from its background when it starts from a box.
+        """
         ...
 
     def track(self, frame: np.ndarray, states: list[Any]) -> list[TrackResult]:

@@ -20,7 +20,8 @@ Filling holes and dropping specks after each step lost on the train split
 objects have holes and detached parts (a bicycle, a kite and its lines).
 
 The score (``annotator.tracking.flow_score``) predicts the mask's quality.
-A box alone starts an object with a GrabCut mask inside the box.
+A box starts an object with GrabCut inside the box, told by a neighbouring
+frame what moves (``annotator.tracking.box_mask``).
 
 Frames are RGB uint8 (H, W, 3); masks (H, W) uint8 0/1; boxes xywh in pixels.
 """
@@ -33,17 +34,14 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from annotator.errors import InvalidBoxError
 from annotator.tracking.appearance import ColourModel, CutWeights, snap_to_image
-from annotator.tracking.base import TrackResult, box_from_init, box_polygon, validate_box
+from annotator.tracking.base import TrackResult, box_from_init, box_polygon
+from annotator.tracking.box_mask import BoxMaskConfig, box_mask
 from annotator.tracking.flow_score import frame_quality
 from annotator.tracking.flowfield import PairFlow, warp_window
 from annotator.tracking.geometry import mask_bbox
 
 log = logging.getLogger(__name__)
-
-# GrabCut's mask from a box keeps only parts at least this share of the largest.
-GRABCUT_SPECK = 0.02
 
 PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
@@ -63,7 +61,7 @@ class FlowConfig:
         (else re-threshold it every frame, which erodes thin parts).
     refine: snap the carried mask to the image with a graph cut every frame.
     cut: the graph cut's weights.
-    grabcut_iters: GrabCut iterations for a box init.
+    box: how a box becomes a mask (``annotator.tracking.box_mask``).
     """
 
     preset: str = "medium"
@@ -72,7 +70,7 @@ class FlowConfig:
     soft: bool = True
     refine: bool = True
     cut: CutWeights = field(default_factory=CutWeights)
-    grabcut_iters: int = 4
+    box: BoxMaskConfig = field(default_factory=BoxMaskConfig)
 
 
 @dataclass(frozen=True)
@@ -117,11 +115,16 @@ class FlowTracker:
         frame: np.ndarray,
         box: tuple[float, float, float, float] | None = None,
         mask: np.ndarray | None = None,
+        neighbour: np.ndarray | None = None,
     ) -> FlowState:
-        """Start an object on an RGB frame from an xywh ``box`` (GrabCut) or a binary ``mask``."""
+        """Start an object on an RGB frame from an xywh ``box`` or a binary ``mask``.
+
+        A box becomes a mask by ``box_mask``, which uses ``neighbour`` (another
+        frame of the shot, see ``box_mask.neighbour_index``) to tell what moves.
+        """
         found = box_from_init(frame, box, mask)
         if mask is None:
-            mask = self.grabcut(frame, found)
+            mask = box_mask(frame, found, neighbour, self.config.box)
         binary = (mask > 0).astype(np.uint8)
         return FlowState(
             self.gray(frame), binary.astype(np.float32), ColourModel.learn(frame, binary)
@@ -147,48 +150,6 @@ class FlowTracker:
         return [self._result(st.mask, 1.0, st) for st in states]
 
     # -- steps -------------------------------------------------------------------------
-    def grabcut(self, frame: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
-        """(H, W) uint8 mask of the object in an xywh box by GrabCut; the box if that fails."""
-        x, y, w, h = validate_box(box, frame.shape)
-        height, width = frame.shape[:2]
-        x0, y0 = max(round(x), 0), max(round(y), 0)
-        x1, y1 = min(round(x + w), width), min(round(y + h), height)
-        if x1 - x0 < 2 or y1 - y0 < 2:
-            raise InvalidBoxError(f"box {box} is too small to find an object in")
-        fallback = np.zeros((height, width), np.uint8)
-        fallback[y0:y1, x0:x1] = 1
-        # GrabCut works on a margin around the box, not the whole frame: much faster.
-        mx, my = max((x1 - x0) // 2, 8), max((y1 - y0) // 2, 8)
-        cx0, cy0 = max(x0 - mx, 0), max(y0 - my, 0)
-        cx1, cy1 = min(x1 + mx, width), min(y1 + my, height)
-        crop = np.ascontiguousarray(frame[cy0:cy1, cx0:cx1, ::-1])
-        labels = np.zeros(crop.shape[:2], np.uint8)
-        rect = (x0 - cx0, y0 - cy0, x1 - x0, y1 - y0)
-        # GrabCut seeds its k-means from OpenCV's global generator: fix it, so that the
-        # same box gives the same mask whatever ran before.
-        cv2.setRNGSeed(0)
-        try:
-            cv2.grabCut(
-                crop,
-                labels,
-                rect,
-                np.zeros((1, 65), np.float64),
-                np.zeros((1, 65), np.float64),
-                self.config.grabcut_iters,
-                cv2.GC_INIT_WITH_RECT,
-            )
-        except cv2.error as exc:
-            log.warning("GrabCut failed (%s); starting from the box itself", exc)
-            return fallback
-        fg = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.uint8)
-        fg = clean_mask(fg, GRABCUT_SPECK)
-        if fg.sum() < 0.05 * (x1 - x0) * (y1 - y0):
-            log.info("GrabCut found almost nothing in the box; starting from the box itself")
-            return fallback
-        out = np.zeros((height, width), np.uint8)
-        out[cy0:cy1, cx0:cx1] = fg
-        return out
-
     def gray(self, frame: np.ndarray) -> np.ndarray:
         if self._last_gray is not None and self._last_gray[0] is frame:
             return self._last_gray[1]
@@ -250,21 +211,3 @@ class FlowTracker:
             score=float(score),
             state=state,
         )
-
-
-def clean_mask(mask: np.ndarray, speck: float) -> np.ndarray:
-    """Drop connected parts smaller than ``speck`` x the largest part; fill holes."""
-    mask = (mask > 0).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if n > 2 and speck > 0:
-        areas = stats[1:, cv2.CC_STAT_AREA]
-        keep = np.flatnonzero(areas >= speck * areas.max()) + 1
-        mask = np.isin(labels, keep).astype(np.uint8)
-    # Holes: background parts that do not touch the border.
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(1 - mask, connectivity=4)
-    h, w = mask.shape
-    x, y, bw, bh = (stats[1:, i] for i in range(4))
-    inner = np.flatnonzero((x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)) + 1
-    if inner.size:
-        mask[np.isin(labels, inner)] = 1
-    return mask

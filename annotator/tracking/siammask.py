@@ -88,8 +88,12 @@ class SiamMaskTracker:
         frame: np.ndarray,
         box: tuple[float, float, float, float] | None = None,
         mask: np.ndarray | None = None,
+        neighbour: np.ndarray | None = None,
     ) -> SiamMaskState:
-        """Start an object on an RGB frame (H, W, 3) from an xywh box or a binary mask."""
+        """Start an object on an RGB frame (H, W, 3) from an xywh box or a binary mask.
+
+        ``neighbour`` is not used: SiamMask's mask branch finds the object itself.
+        """
         return self.init_many(frame, [box_from_init(frame, box, mask)])[0]
 
     def init_many(

@@ -1,0 +1,204 @@
+"""A box becomes a mask: GrabCut inside the box, told what moves when it can be.
+
+A box alone says little: GrabCut must guess the object's colours from the
+box's interior, which is often half background. A neighbouring frame of the
+video says more: the object usually moves differently from what is around it.
+When a ``neighbour`` frame is given, dense flow from the frame to it is
+compared with the camera's motion (a homography fitted to the flow outside
+the box); pixels inside the box that move clearly differently are marked
+"probably object" and the rest "probably background" before GrabCut runs.
+A box whose interior shows no distinct motion (a static scene, or a camera
+that follows the object so closely that nothing else moves either) falls back
+to the plain box init.
+
+On the DAVIS-2016 train split (box = the ground truth's bounding box, every
+10th frame, neighbour 3 frames later) the mean IoU went from 0.731 to 0.777 on
+the part tuned on and from 0.661 to 0.705 on the part held out
+(``scripts/tune_box_mask.py``).
+
+Frames are RGB uint8 (H, W, 3); boxes xywh in pixels; masks (H, W) uint8 0/1.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from annotator.errors import InvalidBoxError
+from annotator.tracking.base import validate_box
+
+log = logging.getLogger(__name__)
+
+# How many frames away the neighbour should be: far enough for the object to move
+# by a few pixels, near enough for the flow to hold.
+NEIGHBOUR_GAP = 3
+
+
+@dataclass(frozen=True)
+class BoxMaskConfig:
+    """Settings of the box init.
+
+    iters: GrabCut iterations.
+    speck: parts smaller than this share of the largest are dropped.
+    motion_factor: a pixel "moves" when its motion, after the camera's, exceeds
+        this many times (the 90th percentile of the same outside the box + 0.5 px).
+    min_moving: the motion cue is used only when at least this share of the box moves.
+    flow_side: the motion flow is computed on frames scaled to this longer side, at most.
+    """
+
+    iters: int = 4
+    speck: float = 0.02
+    motion_factor: float = 2.0
+    min_moving: float = 0.05
+    flow_side: int = 1024
+
+
+def neighbour_index(index: int, count: int, gap: int = NEIGHBOUR_GAP) -> int | None:
+    """The frame to compare frame ``index`` with: ``gap`` later, else ``gap`` earlier, else None."""
+    for other in (index + gap, index - gap, index + 1, index - 1):
+        if 0 <= other < count:
+            return other
+    return None
+
+
+def box_mask(
+    frame: np.ndarray,
+    box: tuple[float, float, float, float],
+    neighbour: np.ndarray | None = None,
+    config: BoxMaskConfig | None = None,
+) -> np.ndarray:
+    """(H, W) uint8 mask of the object in an xywh box; the box itself if GrabCut finds nothing.
+
+    ``neighbour``: another frame of the same shot (RGB, same size), for the motion cue.
+    """
+    cfg = config or BoxMaskConfig()
+    x, y, w, h = validate_box(box, frame.shape)
+    height, width = frame.shape[:2]
+    x0, y0 = max(round(x), 0), max(round(y), 0)
+    x1, y1 = min(round(x + w), width), min(round(y + h), height)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        raise InvalidBoxError(f"box {box} is too small to find an object in")
+    fallback = np.zeros((height, width), np.uint8)
+    fallback[y0:y1, x0:x1] = 1
+    # GrabCut works on a margin around the box, not the whole frame: much faster.
+    mx, my = max((x1 - x0) // 2, 8), max((y1 - y0) // 2, 8)
+    cx0, cy0 = max(x0 - mx, 0), max(y0 - my, 0)
+    cx1, cy1 = min(x1 + mx, width), min(y1 + my, height)
+    crop = np.ascontiguousarray(frame[cy0:cy1, cx0:cx1, ::-1])
+    rect = (x0 - cx0, y0 - cy0, x1 - x0, y1 - y0)
+    moving = None
+    if neighbour is not None and neighbour.shape == frame.shape:
+        moving = moving_pixels(frame, neighbour, (x0, y0, x1, y1), cfg)
+    labels = np.zeros(crop.shape[:2], np.uint8)
+    mode = cv2.GC_INIT_WITH_RECT
+    if moving is not None:
+        inside = np.full((y1 - y0, x1 - x0), cv2.GC_PR_BGD, np.uint8)
+        inside[moving] = cv2.GC_PR_FGD
+        labels[:] = cv2.GC_BGD
+        labels[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0] = inside
+        mode = cv2.GC_INIT_WITH_MASK
+    # GrabCut seeds its k-means from OpenCV's global generator: fix it, so that the
+    # same box gives the same mask whatever ran before.
+    cv2.setRNGSeed(0)
+    try:
+        cv2.grabCut(
+            crop,
+            labels,
+            rect,
+            np.zeros((1, 65), np.float64),
+            np.zeros((1, 65), np.float64),
+            cfg.iters,
+            mode,
+        )
+    except cv2.error as exc:
+        log.warning("GrabCut failed (%s); starting from the box itself", exc)
+        return fallback
+    fg = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.uint8)
+    fg = clean_mask(fg, cfg.speck)
+    if fg.sum() < 0.05 * (x1 - x0) * (y1 - y0):
+        if moving is None:
+            log.info("GrabCut found almost nothing in the box; starting from the box itself")
+            return fallback
+        # Colour cannot tell the object from its surroundings, but motion did.
+        log.info("GrabCut found almost nothing in the box; starting from what moves")
+        fg = np.zeros_like(fg)
+        fg[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0] = clean_mask(moving, cfg.speck)
+    out = np.zeros((height, width), np.uint8)
+    out[cy0:cy1, cx0:cx1] = fg
+    return out
+
+
+def moving_pixels(
+    frame: np.ndarray,
+    neighbour: np.ndarray,
+    box: tuple[int, int, int, int],
+    cfg: BoxMaskConfig,
+) -> np.ndarray | None:
+    """(y1 - y0, x1 - x0) bool: pixels of the box (x0, y0, x1, y1, pixels) that move
+    unlike the camera; None when the cue says nothing (too little moves, or no camera fit)."""
+    x0, y0, x1, y1 = box
+    height, width = frame.shape[:2]
+    scale = min(1.0, cfg.flow_side / max(height, width))
+    a = _grey(frame, scale)
+    b = _grey(neighbour, scale)
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)  # type: ignore[attr-defined]
+    flow = dis.calc(a, b, None) / scale
+    if scale < 1:
+        flow = cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR)
+    outside = np.ones((height, width), bool)
+    outside[y0:y1, x0:x1] = False
+    step = max(4, round(max(height, width) / 120))
+    ys, xs = np.mgrid[step // 2 : height : step, step // 2 : width : step]
+    keep = outside[ys, xs]
+    if np.count_nonzero(keep) < 16:
+        return None
+    src = np.stack([xs[keep], ys[keep]], axis=1).astype(np.float32)
+    dst = src + flow[ys[keep], xs[keep]]
+    camera, _ = cv2.findHomography(src, dst, cv2.RANSAC, 1.0)
+    if camera is None:
+        return None
+    residual_out = _residual(flow, camera, xs[keep], ys[keep])
+    floor = float(np.percentile(residual_out, 90)) + 0.5
+    bys, bxs = np.mgrid[y0:y1, x0:x1]
+    residual_in = _residual(flow, camera, bxs.ravel(), bys.ravel()).reshape(bys.shape)
+    moving = residual_in > cfg.motion_factor * floor
+    if moving.mean() < cfg.min_moving:
+        return None
+    return moving
+
+
+def _grey(frame: np.ndarray, scale: float) -> np.ndarray:
+    grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    if scale < 1:
+        size = (round(grey.shape[1] * scale), round(grey.shape[0] * scale))
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    return grey
+
+
+def _residual(flow: np.ndarray, camera: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Length of each pixel's flow minus the camera's motion there (pixels, flat)."""
+    pts = np.stack([xs, ys], axis=1).astype(np.float64).reshape(-1, 1, 2)
+    moved = cv2.perspectiveTransform(pts, camera).reshape(-1, 2)
+    expected = moved - pts.reshape(-1, 2)
+    return np.linalg.norm(flow[ys, xs] - expected, axis=1)
+
+
+def clean_mask(mask: np.ndarray, speck: float) -> np.ndarray:
+    """Drop connected parts smaller than ``speck`` x the largest part; fill holes."""
+    mask = (mask > 0).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n > 2 and speck > 0:
+        areas = stats[1:, cv2.CC_STAT_AREA]
+        keep = np.flatnonzero(areas >= speck * areas.max()) + 1
+        mask = np.isin(labels, keep).astype(np.uint8)
+    # Holes: background parts that do not touch the border.
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(1 - mask, connectivity=4)
+    h, w = mask.shape
+    x, y, bw, bh = (stats[1:, i] for i in range(4))
+    inner = np.flatnonzero((x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)) + 1
+    if inner.size:
+        mask[np.isin(labels, inner)] = 1
+    return mask
