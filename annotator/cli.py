@@ -9,6 +9,7 @@ left its outputs valid.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import sqlite3
@@ -196,33 +197,27 @@ def _cmd_track(args: argparse.Namespace) -> int:
 def _cmd_propagate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from annotator.commands.project import open_with_video
-    from annotator.commands.propagate import run_propagation
-    from annotator.propagation import PropagationPlan
-    from annotator.tracking.factory import create_tracker
+    from annotator.session import Session
 
-    store, source = open_with_video(args.project)
+    session = Session(args.project.parent, args.tracker, args.weights, device=args.device)
     try:
-        plan = PropagationPlan.from_model(store.model, args.start, args.direction, args.objects)
-        for object_id, why in plan.skipped.items():
+        session.open_path(args.project)
+        if session.store is not None and session.store.read_only:
+            raise AnnotatorError(session.store.read_only_reason)
+        run = session.start_run(args.start, args.direction, args.objects, args.stop_below)
+        for object_id, why in run.plan.skipped.items():
             log.warning("object %d %s; it is not propagated", object_id, why)
-        if not plan.runs:
-            raise AnnotatorError(f"nothing to propagate {args.direction} from frame {args.start}")
-        tracker = create_tracker(args.tracker, args.weights, args.device)
-        say_tracker(tracker)
-        with tqdm(total=plan.frames, unit="frame", desc="propagating", file=sys.stderr) as bar:
-            done = run_propagation(
-                store.model,
-                source,
-                tracker,
-                plan,
-                on_step=lambda _s: bar.update(1),
-                stop_below=args.stop_below,
-            )
-        log.info("propagated %d frames into %s", done, args.project)
+        say_tracker(run.tracker)
+        bar = tqdm(total=run.plan.frames, unit="frame", desc="propagating", file=sys.stderr)
+        with bar, contextlib.closing(run.steps()) as steps:
+            for step, _image in steps:
+                session.apply_step(step)
+                bar.update(1)
+                if run.error:
+                    raise AnnotatorError(run.error)
+        log.info("propagated %d frames into %s", run.done, args.project)
     finally:
-        source.close()
-        store.close()
+        session.close()  # ends the run's undo step too, also on Ctrl-C
     return 0
 
 

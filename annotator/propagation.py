@@ -218,9 +218,19 @@ def propagate(
 
 
 def neighbour_frame(source: FrameSource, index: int) -> np.ndarray | None:
-    """The frame a box init on frame ``index`` compares with to see what moves, if any."""
+    """The frame a box init on frame ``index`` compares with to see what moves, if any.
+
+    A neighbour that cannot be read only costs the motion cue: the box init
+    goes on without it (the run reports the bad frame when it gets there).
+    """
     near = neighbour_index(index, len(source))
-    return None if near is None else source[near]
+    if near is None:
+        return None
+    try:
+        return source[near]
+    except AnnotatorError as exc:
+        log.warning("no motion cue for the box on frame %d: %s", index, exc)
+        return None
 
 
 def _is_low(result: TrackResult, threshold: float | None) -> bool:

@@ -235,17 +235,28 @@ class AnnotationModel:
         commits it at once; only the history sees one entry, pushed on exit,
         also when the block ends with an exception (Ctrl-C keeps the work).
         """
+        self.begin_group(label)
+        try:
+            yield
+        finally:
+            self.end_group()
+
+    def begin_group(self, label: str) -> None:
+        """Open an undo group for a run whose steps arrive as separate calls (a worker
+        thread's results); ``end_group`` closes it. Prefer ``with group(...)``."""
         if self._group is not None:
             raise RuntimeError("edit groups do not nest")
         self._group = (label, [])
         self.history.drop_redo()
-        try:
-            yield
-        finally:
-            label, changes = self._group
-            self._group = None
-            if changes:
-                self.history.push(Edit(label, tuple(changes)))
+
+    def end_group(self) -> None:
+        """Close the open group: its changes become one undo step. No-op without one."""
+        if self._group is None:
+            return
+        label, changes = self._group
+        self._group = None
+        if changes:
+            self.history.push(Edit(label, tuple(changes)))
 
     def undo(self) -> Edit | None:
         self._no_group("undo")

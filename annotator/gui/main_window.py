@@ -314,6 +314,8 @@ class MainWindow(QMainWindow):
 
     def _draw_annotations(self, shape: tuple[int, int]) -> None:
         model = self.controller.model
+        if model is None:
+            return
         layers, boxes, decorations = [], [], []
         for k in sorted(model.objects):
             info = model.objects[k]
@@ -384,8 +386,12 @@ class MainWindow(QMainWindow):
         ):
             self.refresh()
 
+    def _object(self, object_id: int) -> ObjectInfo | None:
+        model = self.controller.model
+        return None if model is None else model.objects.get(object_id)
+
     def _on_visibility(self, object_id: int, visible: bool) -> None:
-        info = self.controller.model.objects.get(object_id)
+        info = self._object(object_id)
         if info is not None and info.visible != visible:
             self._update_object(info, "Visibility", visible=visible)
 
@@ -458,7 +464,7 @@ class MainWindow(QMainWindow):
 
     def _ask_text(self, object_id: int, what: str, field: str) -> None:
         """Ask for a new name or category of an object; blank answers change nothing."""
-        info = self.controller.model.objects.get(object_id)
+        info = self._object(object_id)
         if info is None:
             return
         text, ok = QInputDialog.getText(self, what, f"{what}:", text=getattr(info, field))
@@ -472,7 +478,7 @@ class MainWindow(QMainWindow):
         self._ask_text(object_id, "Category", "category")
 
     def _recolour(self, object_id: int) -> None:
-        info = self.controller.model.objects.get(object_id)
+        info = self._object(object_id)
         if info is None:
             return
         colour = QColorDialog.getColor(QColor(*info.color), self, "Colour")

@@ -1,24 +1,22 @@
 """Propagation on a worker ``QThread``: it emits results and never touches the model.
 
-The worker opens its own ``FrameSource`` on the video, so the user's scrubbing
-on the GUI thread does not move the worker's decoder, and runs the engine's
-generator. Each step crosses to the GUI thread as a queued signal; the
-controller there applies it. A semaphore bounds the steps in flight, so a
-fast tracker cannot fill memory with masks the GUI has not applied yet.
+The worker drives a ``PropagationRun``'s generator (which opens its own
+``FrameSource`` on the video, so the user's scrubbing on the GUI thread does
+not move the worker's decoder). Each step crosses to the GUI thread as a
+queued signal; the controller there applies it. A semaphore bounds the steps
+in flight, so a fast tracker cannot fill memory with masks the GUI has not
+applied yet.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from annotator.errors import AnnotatorError
-from annotator.propagation import PropagationPlan, propagate
-from annotator.tracking.base import Tracker
-from annotator.video.frame_source import open_source
+from annotator.session import PropagationRun
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +24,7 @@ IN_FLIGHT = 4
 
 
 class PropagationWorker(QObject):
-    """Runs one plan. Signals: ``step(PropagationStep, frame)``, ``failed(str)``, ``done()``.
+    """Runs one run. Signals: ``step(PropagationStep, frame)``, ``failed(str)``, ``done()``.
 
     ``frame`` is the RGB (H, W, 3) image of ``step.frame``, decoded already, so
     the window can show it without decoding it a second time.
@@ -38,20 +36,9 @@ class PropagationWorker(QObject):
     failed = Signal(str)
     done = Signal()
 
-    def __init__(
-        self,
-        plan: PropagationPlan,
-        video: Path,
-        tracker: Tracker,
-        cancel: threading.Event,
-        stop_below: float | None = None,
-    ) -> None:
+    def __init__(self, run: PropagationRun) -> None:
         super().__init__()
-        self.plan = plan
-        self.video = video
-        self.tracker = tracker
-        self.cancel = cancel
-        self.stop_below = stop_below
+        self.propagation = run
         self.slots = threading.Semaphore(IN_FLIGHT)
 
     def applied(self) -> None:
@@ -60,14 +47,13 @@ class PropagationWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        cancel = self.propagation.cancel
         try:
-            with open_source(self.video) as source:
-                steps = propagate(self.plan, source, self.tracker, self.cancel, self.stop_below)
-                for step in steps:
-                    while not self.slots.acquire(timeout=0.05):
-                        if self.cancel.is_set():
-                            return
-                    self.step.emit(step, source[step.frame])
+            for step, image in self.propagation.steps():
+                while not self.slots.acquire(timeout=0.05):
+                    if cancel.is_set():
+                        return
+                self.step.emit(step, image)
         except AnnotatorError as exc:
             log.error("propagation failed: %s", exc)
             self.failed.emit(str(exc))

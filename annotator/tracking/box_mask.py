@@ -42,6 +42,9 @@ class BoxMaskConfig:
     """Settings of the box init.
 
     iters: GrabCut iterations.
+    margin: GrabCut sees this share of the box's size around it (its background
+        sample). 0.25 gained on the part of the train split tuned on (IoU 0.791
+        against 0.776) but not on the held-out part (0.704 against 0.707).
     speck: parts smaller than this share of the largest are dropped.
     motion_factor: a pixel "moves" when its motion, after the camera's, exceeds
         this many times (the 90th percentile of the same outside the box + 0.5 px).
@@ -50,6 +53,7 @@ class BoxMaskConfig:
     """
 
     iters: int = 4
+    margin: float = 0.5
     speck: float = 0.02
     motion_factor: float = 2.0
     min_moving: float = 0.05
@@ -84,7 +88,8 @@ def box_mask(
     fallback = np.zeros((height, width), np.uint8)
     fallback[y0:y1, x0:x1] = 1
     # GrabCut works on a margin around the box, not the whole frame: much faster.
-    mx, my = max((x1 - x0) // 2, 8), max((y1 - y0) // 2, 8)
+    mx = max(round((x1 - x0) * cfg.margin), 8)
+    my = max(round((y1 - y0) * cfg.margin), 8)
     cx0, cy0 = max(x0 - mx, 0), max(y0 - my, 0)
     cx1, cy1 = min(x1 + mx, width), min(y1 + my, height)
     crop = np.ascontiguousarray(frame[cy0:cy1, cx0:cx1, ::-1])

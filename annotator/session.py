@@ -1,0 +1,384 @@
+"""The application without Qt: a project, its video, the tracker, edits and propagation runs.
+
+``Session`` is the single writer to the open project. The window drives it
+through a thin Qt adapter (``annotator.gui.controller``); anything else (a
+script, a test, another front end) can drive it the same way, headless.
+
+A propagation run is a ``PropagationRun``: its ``steps()`` generator runs on
+any thread (a worker's), opens its own ``FrameSource`` so the user's scrubbing
+does not move its decoder, and never touches the project; ``Session.apply_step``
+applies each step on the thread that owns the session; ``Session.finish_run``
+closes the run's single undo step. A plain ``threading.Event`` cancels it
+between frames.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from annotator.commands.edits import current_mask, stroke_edit, user_mask_edit
+from annotator.commands.export import apply_import, make_job, read_dataset
+from annotator.commands.project import open_or_create, open_with_video, video_path_of
+from annotator.commands.propagate import add_box_objects, apply_step, object_color
+from annotator.core.model import AnnotationModel, Edit, ObjectInfo, Provenance
+from annotator.errors import AnnotatorError
+from annotator.export.common import ExportJob
+from annotator.propagation import (
+    Direction,
+    PropagationPlan,
+    PropagationStep,
+    neighbour_frame,
+    propagate,
+    result_mask,
+)
+from annotator.store.lock import ProjectLockedError
+from annotator.store.project import ProjectStore
+from annotator.tracking.base import DOUBTFUL_SCORE, Tracker, validate_box
+from annotator.tracking.factory import create_tracker
+from annotator.tracking.strokes import Stroke
+from annotator.video.frame_source import FrameSource, open_source
+
+log = logging.getLogger(__name__)
+
+PROJECT_SUFFIX = ".annot"
+
+
+def project_for_video(video: Path, folder: Path) -> Path:
+    """The project file in ``folder`` kept for a video or frame folder, named after its path."""
+    resolved = video.expanduser().resolve()
+    digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:10]
+    return folder / f"{resolved.stem or resolved.name}-{digest}{PROJECT_SUFFIX}"
+
+
+@dataclass
+class PropagationRun:
+    """One propagation run: the plan, the tracker, a cancel flag and its tally.
+
+    ``done`` and ``error`` are written by the session's thread only (in
+    ``apply_step``); the worker thread reads ``cancel`` and runs ``steps``.
+    """
+
+    plan: PropagationPlan
+    video: Path
+    tracker: Tracker
+    cancel: threading.Event = field(default_factory=threading.Event)
+    stop_below: float | None = None
+    done: int = 0
+    error: str | None = None
+    started: float = field(default_factory=time.perf_counter)
+
+    def steps(self) -> Generator[tuple[PropagationStep, np.ndarray], None, None]:
+        """(step, RGB image of ``step.frame``) per frame, on whatever thread calls it.
+
+        The image is decoded already, so a window can show it without decoding
+        it again. Raises ``AnnotatorError`` for a video that cannot be read.
+        """
+        with open_source(self.video) as source:
+            for step in propagate(self.plan, source, self.tracker, self.cancel, self.stop_below):
+                yield step, source[step.frame]
+
+    @property
+    def fps(self) -> float:
+        """Frames applied per second since the run started."""
+        return self.done / max(time.perf_counter() - self.started, 1e-6)
+
+    def summary(self) -> str:
+        """One line on how the run ended."""
+        if self.error:
+            return f"propagation failed after {self.done} frames"
+        if self.cancel.is_set():
+            return f"propagation stopped after {self.done} frames"
+        return f"propagated {self.done} frames in {time.perf_counter() - self.started:.1f} s"
+
+
+class Session:
+    """The open project, its frame source and the tracker; every edit goes through here.
+
+    ``on_tracker(description)`` is called when a tracker is built (it is built
+    on first use, since building SiamMask takes a while).
+    """
+
+    def __init__(
+        self,
+        projects: Path,
+        tracker_kind: str = "auto",
+        weights: Path | None = None,
+        on_tracker: Callable[[str], None] | None = None,
+        device: str = "auto",
+    ) -> None:
+        """``projects``: where the projects of opened videos and folders are kept;
+        ``device``: where SiamMask runs (``auto``, ``cpu`` or ``cuda``)."""
+        self.projects = projects
+        self.device = device
+        self.store: ProjectStore | None = None
+        self.source: FrameSource | None = None
+        self.video: Path | None = None
+        self.tracker_kind = tracker_kind
+        self.weights = weights
+        self.on_tracker = on_tracker
+        self.run: PropagationRun | None = None
+        self._tracker: Tracker | None = None
+
+    # -- opening -----------------------------------------------------------------------
+    @property
+    def model(self) -> AnnotationModel | None:
+        return self.store.model if self.store is not None else None
+
+    def open_path(self, path: Path) -> None:
+        """Open a video, a frame folder or a project; ``AnnotatorError`` leaves the old one open.
+
+        A project another annotator is writing opens read-only
+        (``store.read_only_reason`` says why).
+        """
+        path = Path(path).expanduser()
+        if path.suffix == PROJECT_SUFFIX:
+            self._release_if_open(path)
+            try:
+                store, source = open_with_video(path)
+            except ProjectLockedError as exc:
+                store, source = open_with_video(path, read_only=True)
+                store.read_only_reason = str(exc)
+            video = video_path_of(store)
+        else:
+            source = open_source(path)
+            try:
+                target = project_for_video(path, self.projects)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._release_if_open(target)
+                try:
+                    store = open_or_create(target, source)
+                except ProjectLockedError as exc:
+                    fingerprint = source.fingerprint().as_dict()
+                    store = ProjectStore.open(target, fingerprint, read_only=True)
+                    store.read_only_reason = str(exc)
+            except (AnnotatorError, OSError) as exc:
+                source.close()
+                raise AnnotatorError(f"cannot keep a project for {path}: {exc}") from exc
+            video = path
+        self.close()
+        self.store, self.source, self.video = store, source, video
+        log.info("opened %s (project %s)", video, store.path)
+
+    def _release_if_open(self, project: Path) -> None:
+        """Reopening the open project: close it first, or its own lock would refuse it."""
+        if self.store is not None and self.store.path.resolve() == project.resolve():
+            self.close()
+
+    def close(self) -> None:
+        """Close the project and the video; a run still open is finished first."""
+        if self.run is not None:
+            self.run.cancel.set()
+            self.finish_run()
+        if self.store is not None:
+            self.store.close()
+        if self.source is not None:
+            self.source.close()
+        self.store = self.source = self.video = None
+
+    # -- tracker -----------------------------------------------------------------------
+    def set_tracker(self, kind: str, weights: Path | None = None) -> None:
+        """Choose the backend. Raises if SiamMask has no weights."""
+        if self.is_running:
+            raise AnnotatorError("stop the propagation before changing the tracker")
+        tracker = create_tracker(kind, weights, self.device)
+        self.tracker_kind, self.weights, self._tracker = kind, weights, tracker
+        self._announce_tracker()
+
+    @property
+    def tracker(self) -> Tracker:
+        if self._tracker is None:
+            self._tracker = create_tracker(self.tracker_kind, self.weights, self.device)
+            self._announce_tracker()
+        return self._tracker
+
+    def _announce_tracker(self) -> None:
+        if self.on_tracker is not None:
+            self.on_tracker(self.tracker_description)
+
+    @property
+    def tracker_description(self) -> str:
+        t = self._tracker
+        return "" if t is None else f"{t.name} on {t.device_label}"
+
+    # -- edits -------------------------------------------------------------------------
+    def _require(self) -> ProjectStore:
+        if self.store is None or self.source is None:
+            raise AnnotatorError("open a video first")
+        return self.store
+
+    def _no_run(self, what: str) -> None:
+        if self.is_running:
+            raise AnnotatorError(f"stop the propagation (Esc) before you {what}")
+
+    def add_box_object(self, frame: int, box: tuple[float, float, float, float]) -> int:
+        """A new object from an xywh box on ``frame``: its init mask comes from the tracker."""
+        store = self._require()
+        self._no_run("add an object")
+        source = self.source
+        assert source is not None  # _require checked it
+        image, near = source[frame], neighbour_frame(source, frame)
+        [object_id] = add_box_objects(
+            store.model, self.tracker, image, frame, [box], neighbour=near
+        )
+        return object_id
+
+    def reinit_object(
+        self, object_id: int, frame: int, box: tuple[float, float, float, float]
+    ) -> None:
+        """A new box for an existing object on ``frame``: a fresh init mask there (a keyframe)."""
+        store = self._require()
+        self._no_run("re-initialise an object")
+        source = self.source
+        assert source is not None  # _require checked it
+        image, near = source[frame], neighbour_frame(source, frame)
+        box = validate_box(box, image.shape)
+        tracker = self.tracker
+        [result] = tracker.describe_init(image, [tracker.init(image, box=box, neighbour=near)])
+        mask = result_mask(result, Provenance.INIT, None)
+        store.apply(store.model.set_masks(f"new box for {object_id}", [(object_id, frame, mask)]))
+
+    def set_user_mask(self, object_id: int, frame: int, mask: np.ndarray, label: str) -> None:
+        """The user's mask for an object on a frame: a locked keyframe, kept exactly as drawn.
+
+        The next propagation from this frame starts the tracker from it.
+        """
+        store = self._require()
+        store.apply(user_mask_edit(store.model, object_id, frame, mask, label))
+
+    def apply_strokes(self, object_id: int, frame: int, strokes: list[Stroke]) -> None:
+        """Correction strokes on an object's mask on ``frame``, snapped to the image near
+        them (``annotator.tracking.strokes``): a locked keyframe, one undo step."""
+        store = self._require()
+        self._no_run("correct a mask")
+        source = self.source
+        assert source is not None  # _require checked it
+        store.apply(stroke_edit(store.model, object_id, frame, source.__getitem__, strokes))
+
+    def mask_array(self, object_id: int, frame: int) -> np.ndarray:
+        """(H, W) uint8 mask of an object on a frame; zeros where it has none."""
+        store = self._require()
+        w, h = self.source.size  # type: ignore[union-attr]
+        return current_mask(store.model, object_id, frame, (h, w))
+
+    def new_object_info(self, name: str | None = None) -> ObjectInfo:
+        store = self._require()
+        k = store.model.next_object_id()
+        return ObjectInfo(k, name or f"object {k}", color=object_color(k))
+
+    def add_empty_object(self) -> int:
+        store = self._require()
+        info = self.new_object_info()
+        store.apply(store.model.add_object(info))
+        return info.id
+
+    def update_object(self, info: ObjectInfo) -> None:
+        store = self._require()
+        store.apply(store.model.update_object(info))
+
+    def delete_object(self, object_id: int) -> None:
+        store = self._require()
+        self._no_run("delete an object")
+        store.apply(store.model.delete_object(object_id))
+
+    def undo(self) -> Edit | None:
+        store = self._require()
+        self._no_run("undo")
+        return store.undo()
+
+    def redo(self) -> Edit | None:
+        store = self._require()
+        self._no_run("redo")
+        return store.redo()
+
+    # -- datasets ----------------------------------------------------------------------
+    def export_job(self, objects: list[int] | None = None, frames: str | None = None) -> ExportJob:
+        """What File ▸ Export writes: the open project's objects and frames."""
+        store = self._require()
+        self._no_run("export")
+        return make_job(store, self.source, objects, frames)  # type: ignore[arg-type]
+
+    def import_dataset(self, fmt: str, path: Path) -> tuple[int, int]:
+        """Add a DAVIS, COCO or YouTube-VOS dataset's masks as user keyframes (one undo step)."""
+        store = self._require()
+        self._no_run("import")
+        found = read_dataset(fmt, path, self.source.size, len(self.source))  # type: ignore[union-attr,arg-type]
+        return apply_import(store.model, found, f"import {fmt} {path.name}")
+
+    # -- navigation --------------------------------------------------------------------
+    def doubtful_frame(self, frame: int, step: int, objects: list[int] | None = None) -> int | None:
+        """The next frame after ``frame`` in direction ``step`` (+1/-1) with a low score."""
+        store = self._require()
+        model = store.model
+        ids = objects if objects is not None else list(model.objects)
+        low = sorted(
+            f
+            for k in ids
+            for f, m in model.frames_of(k).items()
+            if m.score is not None and m.score < DOUBTFUL_SCORE
+        )
+        ahead = [f for f in low if (f - frame) * step > 0]
+        if not ahead:
+            return None
+        return min(ahead) if step > 0 else max(ahead)
+
+    # -- propagation -------------------------------------------------------------------
+    @property
+    def is_running(self) -> bool:
+        return self.run is not None
+
+    def start_run(
+        self,
+        frame: int,
+        direction: Direction | str,
+        objects: list[int] | None = None,
+        stop_below: float | None = None,
+    ) -> PropagationRun:
+        """A run from ``frame``, for the caller to drive (``run.steps()`` on any thread)
+        and apply (``apply_step`` here); ``finish_run`` ends it. One undo step."""
+        store = self._require()
+        if self.is_running:
+            raise AnnotatorError("a propagation is already running")
+        assert self.video is not None  # _require checked it
+        plan = PropagationPlan.from_model(store.model, frame, direction, objects)
+        if not plan.runs:
+            reasons = "; ".join(f"object {k} {why}" for k, why in plan.skipped.items())
+            raise AnnotatorError(
+                f"nothing to propagate from frame {frame}: {reasons or 'no objects'}"
+            )
+        run = PropagationRun(plan, self.video, self.tracker, stop_below=stop_below)
+        store.model.begin_group(f"propagate {plan.direction} from frame {frame}")
+        self.run = run
+        return run
+
+    def apply_step(self, step: PropagationStep, image: np.ndarray | None = None) -> None:
+        """Write one step of the current run into the project (its image, if given, goes
+        to the frame cache). A write that fails stops the run; what came before stays."""
+        run = self.run
+        if run is None or self.store is None:
+            return
+        if image is not None and self.source is not None:
+            self.source.offer(step.frame, image)
+        try:
+            apply_step(self.store.model, run.plan, step)
+            run.done += 1
+        except AnnotatorError as exc:
+            run.error = str(exc)
+            run.cancel.set()
+
+    def finish_run(self) -> PropagationRun | None:
+        """End the current run: its frames become one undo step. Returns the run."""
+        run, self.run = self.run, None
+        if run is None:
+            return None
+        if self.store is not None:
+            self.store.model.end_group()
+        log.info(run.summary())
+        return run
