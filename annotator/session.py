@@ -5,8 +5,9 @@ through a thin Qt adapter (``annotator.gui.controller``); anything else (a
 script, a test, another front end) can drive it the same way, headless.
 
 A propagation run is a ``PropagationRun``: its ``steps()`` generator runs on
-any thread (a worker's), opens its own ``FrameSource`` so the user's scrubbing
-does not move its decoder, and never touches the project; ``Session.apply_step``
+any thread (a worker's), opens its own ``FrameSource`` (a twin of the open
+one, which reuses its packet index) so the user's scrubbing does not move its
+decoder, and never touches the project; ``Session.apply_step``
 applies each step on the thread that owns the session; ``Session.finish_run``
 closes the run's single undo step. A plain ``threading.Event`` cancels it
 between frames.
@@ -62,12 +63,13 @@ def project_for_video(video: Path, folder: Path) -> Path:
 class PropagationRun:
     """One propagation run: the plan, the tracker, a cancel flag and its tally.
 
-    ``done`` and ``error`` are written by the session's thread only (in
-    ``apply_step``); the worker thread reads ``cancel`` and runs ``steps``.
+    ``frames()`` opens the run's own frame source. ``done`` and ``error`` are
+    written by the session's thread only (in ``apply_step``); the worker thread
+    reads ``cancel`` and runs ``steps``.
     """
 
     plan: PropagationPlan
-    video: Path
+    frames: Callable[[], FrameSource]
     tracker: Tracker
     cancel: threading.Event = field(default_factory=threading.Event)
     stop_below: float | None = None
@@ -79,9 +81,9 @@ class PropagationRun:
         """(step, RGB image of ``step.frame``) per frame, on whatever thread calls it.
 
         The image is decoded already, so a window can show it without decoding
-        it again. Raises ``AnnotatorError`` for a video that cannot be read.
+        it again. Raises ``AnnotatorError`` for a frame that cannot be read.
         """
-        with open_source(self.video) as source:
+        with self.frames() as source:
             for step in propagate(self.plan, source, self.tracker, self.cancel, self.stop_below):
                 yield step, source[step.frame]
 
@@ -346,14 +348,17 @@ class Session:
         store = self._require()
         if self.is_running:
             raise AnnotatorError("a propagation is already running")
-        assert self.video is not None  # _require checked it
+        source = self.source
+        assert source is not None  # _require checked it
         plan = PropagationPlan.from_model(store.model, frame, direction, objects)
         if not plan.runs:
             reasons = "; ".join(f"object {k} {why}" for k, why in plan.skipped.items())
             raise AnnotatorError(
                 f"nothing to propagate from frame {frame}: {reasons or 'no objects'}"
             )
-        run = PropagationRun(plan, self.video, self.tracker, stop_below=stop_below)
+        # The run reads frames with its own decoder, so the user's scrubbing does not move
+        # it; a twin reuses the open video's packet index instead of demuxing it again.
+        run = PropagationRun(plan, source.twin, self.tracker, stop_below=stop_below)
         store.model.begin_group(f"propagate {plan.direction} from frame {frame}")
         self.run = run
         return run

@@ -120,3 +120,33 @@ def test_missing_path_and_single_image(tmp_path: Path) -> None:
     Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(image)
     with pytest.raises(VideoError, match="single image"):
         open_source(image)
+
+
+def test_a_twin_reuses_the_index_and_reads_on_its_own(
+    h264: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.video.frame_source import VideoFileSource
+
+    with open_source(h264) as source:
+        assert isinstance(source, VideoFileSource)
+        expected = [source[i].copy() for i in (0, 7, 3)]
+
+        def no_scan(self: VideoFileSource) -> None:
+            raise AssertionError("a twin must not demux the file again")
+
+        monkeypatch.setattr(VideoFileSource, "_scan", no_scan)
+        with source.twin() as twin:
+            assert len(twin) == len(source) and twin.size == source.size
+            for got, want in zip((twin[0], twin[7], twin[3]), expected, strict=True):
+                assert np.array_equal(got, want)
+        # Closing the twin leaves the original open.
+        assert np.array_equal(source[7], expected[1])
+
+
+def test_a_folder_twin_reads_the_same_files(tmp_path: Path) -> None:
+    from PIL import Image
+
+    for i in range(3):
+        Image.fromarray(np.full((8, 10, 3), 40 * i, np.uint8)).save(tmp_path / f"{i}.png")
+    with open_source(tmp_path) as source, source.twin() as twin:
+        assert len(twin) == 3 and np.array_equal(twin[2], source[2])
