@@ -105,3 +105,17 @@ def test_nothing_to_propagate_is_a_clear_error(tmp_path: Path) -> None:
         session.start_run(0, "forward")
     assert not session.is_running
     session.close()
+
+
+@pytest.mark.parametrize("count", [1, 2, 12])
+def test_a_box_on_the_last_frame_or_a_one_frame_clip(tmp_path: Path, count: int) -> None:
+    # The motion cue looks 3 frames ahead, else back, else at the next frame; with one
+    # frame there is none, and the box still becomes a mask.
+    folder, truths = _clip_folder(tmp_path, count)
+    session = Session(tmp_path / "projects", "flow")
+    session.open_path(folder)
+    last = count - 1
+    x = 20 + 3 * last
+    object_id = session.add_box_object(last, (x - 3, 42, 36, 36))
+    assert jaccard(session.mask_array(object_id, last), truths[last]) > 0.8
+    session.close()
