@@ -158,11 +158,16 @@ class PropagationPlan:
 
 @dataclass(frozen=True)
 class PropagationStep:
-    """One frame of a run: every running object's result, and who stopped after it."""
+    """One frame of a run: every running object's result, and who stopped after it.
+
+    ``cells``: each result already encoded as a stored mask (RLE), by the thread
+    that runs the generator, so the consumer (the GUI thread) only applies them.
+    """
 
     frame: int
     results: dict[int, TrackResult]
     finished: tuple[int, ...] = ()
+    cells: dict[int, FrameMask] = field(default_factory=dict)
 
 
 def propagate(
@@ -214,7 +219,13 @@ def propagate(
             del states[object_id]
             if low[object_id] >= patience:
                 log.info("object %d stopped at frame %d: low score", object_id, frame_index)
-        yield PropagationStep(frame_index, dict(zip(ids, results, strict=True)), tuple(finished))
+        cells = {
+            object_id: result_mask(result, Provenance.PROPAGATED, plan.start)
+            for object_id, result in zip(ids, results, strict=True)
+        }
+        yield PropagationStep(
+            frame_index, dict(zip(ids, results, strict=True)), tuple(finished), cells
+        )
 
 
 def neighbour_frame(source: FrameSource, index: int) -> np.ndarray | None:
@@ -246,7 +257,7 @@ def masks_to_write(
         existing = model.mask(object_id, step.frame)
         if existing is not None and existing.locked:
             continue
-        mask = result_mask(result, Provenance.PROPAGATED, plan.start)
+        mask = step.cells.get(object_id) or result_mask(result, Provenance.PROPAGATED, plan.start)
         if _from_other_side(existing, step.frame, plan.start):
             assert existing is not None and existing.rle is not None
             mask = _blend_cells(step.frame, mask, result.mask, existing)

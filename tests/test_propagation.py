@@ -266,3 +266,24 @@ def test_disagreeing_runs_keep_the_nearer_mask_and_agreeing_runs_morph() -> None
     assert 11 <= cols[0] <= 12 and model.mask(1, 9).provenance is Provenance.BLENDED
     # Frame 2: x=4 against x=12; the run from 0 is nearer and wins.
     assert np.array_equal(rle.decode(model.mask(1, 2).rle), square(4))
+
+
+def test_steps_arrive_encoded_so_the_consumer_only_applies_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model = model_with({1: [0]}, n=8)
+    plan = PropagationPlan.from_model(model, 0, "forward")
+    steps = list(propagate(plan, IndexedFrames(8), ShiftTracker()))
+    assert len(steps) == 7
+    for step in steps:
+        assert step.cells[1].rle == rle.encode(step.results[1].mask)
+        assert step.cells[1].origin == 0 and step.cells[1].provenance is Provenance.PROPAGATED
+
+    # The consumer's side (the GUI thread) encodes nothing for a run with no blending.
+    def no_encoding(mask: np.ndarray) -> dict:
+        raise AssertionError("encoded on the consumer's thread")
+
+    monkeypatch.setattr(rle, "encode", no_encoding)
+    for step in steps:
+        [(object_id, frame, cell)] = masks_to_write(model, plan, step)
+        assert (object_id, frame, cell) == (1, step.frame, step.cells[1])
