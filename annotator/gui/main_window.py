@@ -17,7 +17,6 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox,
     QColorDialog,
     QFileDialog,
     QInputDialog,
@@ -25,25 +24,23 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QProgressBar,
-    QProgressDialog,
-    QPushButton,
     QSlider,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from annotator.commands.export import FORMATS, run_export
 from annotator.core import rle
 from annotator.core.model import Edit, ObjectChange, ObjectInfo
 from annotator.errors import AnnotatorError
+from annotator.gui import transfer
 from annotator.gui.canvas import Canvas, Tool
 from annotator.gui.controller import Controller
 from annotator.gui.dialogs import ShortcutsDialog, WeightsDialog
 from annotator.gui.menus import build_menus
 from annotator.gui.objects_panel import ObjectsPanel
 from annotator.gui.raster import compose_overlay, fill_polygon, layers_window, paint_stroke
+from annotator.gui.run_status import RunStatus
 from annotator.gui.settings import Settings
 from annotator.gui.timeline import Timeline
 from annotator.propagation import Direction
@@ -55,7 +52,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-FOLLOW_MS = 100
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v)"
 
 
@@ -104,27 +100,16 @@ class MainWindow(QMainWindow):
 
         self.frame_label = QLabel()
         self.tracker_label = QLabel()
-        self.fps_label = QLabel()
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
-        self.progress.hide()
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.stop_button.clicked.connect(self.stop_propagation)
-        self.stop_button.hide()
-        self.follow = QCheckBox("Follow")
-        self.follow.setToolTip("Show each frame as it is propagated")
-        self.follow.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.follow.setChecked(bool(self.settings.get("follow", True)))
         bar = self.statusBar()
-        for w in (
-            self.progress,
-            self.stop_button,
-            self.follow,
-            self.fps_label,
-            self.tracker_label,
-            self.frame_label,
-        ):
+        self.run_status = RunStatus(bar, bool(self.settings.get("follow", True)))
+        self.run_status.stop_requested.connect(self.stop_propagation)
+        self.run_status.show_frame.connect(self.show_frame)
+        self.run_status.refresh.connect(self.refresh)
+        # Shortcuts to the run's widgets, for the bench and the tests.
+        self.follow = self.run_status.follow
+        self.fps_label = self.run_status.fps_label
+        self.stop_button = self.run_status.stop_button
+        for w in (self.tracker_label, self.frame_label):
             bar.addPermanentWidget(w)
 
         self.canvas.box_drawn.connect(self._on_box)
@@ -145,19 +130,14 @@ class MainWindow(QMainWindow):
         c.opened.connect(self._on_opened)
         c.changed.connect(self._on_changed)
         c.tracker_changed.connect(lambda text: self.tracker_label.setText(f"tracker: {text}"))
-        c.propagation_started.connect(self._on_run_started)
-        c.propagation_step.connect(self._on_run_step)
-        c.propagation_finished.connect(self._on_run_finished)
+        c.propagation_started.connect(self.run_status.started)
+        c.propagation_step.connect(self.run_status.stepped)
+        c.propagation_finished.connect(self.run_status.finished)
         c.error.connect(self.show_error)
 
         self._shortcuts = build_menus(self)
         self._play = QTimer(self)
         self._play.timeout.connect(self._play_step)
-        self._follow_frame: int | None = None
-        self._follow_timer = QTimer(self)
-        self._follow_timer.setSingleShot(True)
-        self._follow_timer.setInterval(FOLLOW_MS)
-        self._follow_timer.timeout.connect(self._show_followed)
         self.setAcceptDrops(True)
         self.setWindowTitle("annotator")
         self.resize(1280, 820)
@@ -489,63 +469,18 @@ class MainWindow(QMainWindow):
         if object_id:
             self._guard("Delete", lambda: self.controller.delete_object(object_id))
 
-    # -- export and import -------------------------------------------------------------
+    # -- export and import (``annotator.gui.transfer``) --------------------------------
     def export_dialog(self) -> None:
-        """Ask for a format and a place, then export with a progress dialog."""
-        if self.controller.model is None:
-            return
-        fmt, ok = QInputDialog.getItem(self, "Export", "Format:", list(FORMATS), 0, False)
-        if not ok:
-            return
-        if fmt in ("coco", "overlay"):
-            suffix = ".json" if fmt == "coco" else ".mp4"
-            path, _ = QFileDialog.getSaveFileName(self, "Export to", "", f"*{suffix}")
-        else:
-            path = QFileDialog.getExistingDirectory(self, "Export into an empty folder")
-        if path:
-            self.export(fmt, Path(path))
+        transfer.ask_export(self)
 
     def export(self, fmt: str, out: Path, overwrite: bool = False) -> bool:
-        """Export the open project; a progress dialog shows it and Cancel leaves nothing behind."""
-        job = self._guard("Export", self.controller.export_job)
-        if job is None:
-            return False
-        progress = QProgressDialog(f"Exporting {fmt}…", "Cancel", 0, len(job.frames), self)  # type: ignore[attr-defined]
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
-        steps = run_export(job, fmt, out, overwrite=overwrite)  # type: ignore[arg-type]
-
-        def run() -> bool:
-            for done, _ in enumerate(steps, start=1):
-                progress.setValue(done)
-                if progress.wasCanceled():
-                    steps.close()  # the staged output is removed
-                    return False
-            return True
-
-        finished = self._guard("Export", run)
-        progress.close()
-        if finished:
-            self.statusBar().showMessage(f"exported {fmt} to {out}", 5000)
-        return bool(finished)
+        return transfer.export(self, fmt, out, overwrite)
 
     def import_dialog(self, fmt: str) -> None:
-        if self.controller.model is None:
-            return
-        if fmt == "coco":
-            path, _ = QFileDialog.getOpenFileName(self, "Import COCO", "", "COCO (*.json)")
-        else:
-            path = QFileDialog.getExistingDirectory(self, f"Import {fmt}")
-        if path:
-            self.import_dataset(fmt, Path(path))
+        transfer.ask_import(self, fmt)
 
     def import_dataset(self, fmt: str, path: Path) -> bool:
-        found = self._guard("Import", lambda: self.controller.import_dataset(fmt, path))
-        if found is None:
-            return False
-        objects, masks = found
-        self.statusBar().showMessage(f"imported {masks} masks of {objects} objects", 5000)
-        return True
+        return transfer.import_dataset(self, fmt, path)
 
     # -- undo -------------------------------------------------------------------------
     def undo(self) -> None:
@@ -577,38 +512,6 @@ class MainWindow(QMainWindow):
         self.canvas.cancel_tool()
         if self.controller.is_running:
             self.stop_propagation()
-
-    def _on_run_started(self, frames: int) -> None:
-        self.progress.setRange(0, max(frames, 1))
-        self.progress.setValue(0)
-        self.progress.show()
-        self.stop_button.show()
-        self.fps_label.setText("")
-
-    def _on_run_step(self, frame: int, done: int, fps: float) -> None:
-        self.progress.setValue(done)
-        self.fps_label.setText(f"{fps:.1f} fps")
-        if self.follow.isChecked():
-            # Show the newest frame at most every FOLLOW_MS: drawing every frame of a
-            # fast run would take the CPU the tracker needs.
-            self._follow_frame = frame
-            if not self._follow_timer.isActive():
-                self._follow_timer.start()
-
-    def _show_followed(self) -> None:
-        if self._follow_frame is not None:
-            self.show_frame(self._follow_frame)
-            self._follow_frame = None
-
-    def _on_run_finished(self, summary: str) -> None:
-        self._follow_timer.stop()
-        if self._follow_frame is None:
-            self.refresh()
-        else:
-            self._show_followed()  # the last frame propagated, drawn once
-        self.progress.hide()
-        self.stop_button.hide()
-        self.statusBar().showMessage(summary, 5000)
 
     # -- tracker ----------------------------------------------------------------------
     def choose_tracker(self, kind: str, weights: Path | None = None) -> None:
