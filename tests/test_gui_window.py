@@ -519,3 +519,40 @@ def test_settings_stay_under_annotator_data_dir_without_a_config_dir(
     settings.qt.sync()
     assert Path(settings.qt.fileName()) == tmp_path / "data" / "annotator.ini"
     assert (tmp_path / "data" / "annotator.ini").is_file()
+
+
+def test_toolbar_follows_shortcuts_and_says_what_the_tool_does(
+    window: MainWindow, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QToolButton
+
+    from annotator.gui.canvas import Tool
+    from annotator.gui.toolbar import TOOL_HINTS
+
+    # An empty video says how to start.
+    assert "drag a box" in window.statusBar().currentMessage()
+    buttons = {
+        tool: window.toolbar.widgetForAction(action) for tool, action in window.tool_actions.items()
+    }
+    assert all(isinstance(b, QToolButton) and b.isVisible() for b in buttons.values())
+    qtbot.keyClick(window, Qt.Key.Key_E)
+    assert window.canvas.tool is Tool.ERASER and buttons[Tool.ERASER].isChecked()
+    assert not buttons[Tool.BOX].isChecked()
+    assert window.statusBar().currentMessage() == TOOL_HINTS[Tool.ERASER]
+    qtbot.mouseClick(buttons[Tool.STROKE], Qt.MouseButton.LeftButton)
+    assert window.canvas.tool is Tool.STROKE and window.tool_actions[Tool.STROKE].isChecked()
+    assert window.statusBar().currentMessage() == TOOL_HINTS[Tool.STROKE]
+
+
+def test_toolbar_steps_and_propagates(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    bar = window.toolbar
+    qtbot.mouseClick(bar.widgetForAction(window.run_actions["next"]), Qt.MouseButton.LeftButton)
+    assert window.current == 1
+    qtbot.mouseClick(bar.widgetForAction(window.run_actions["previous"]), Qt.MouseButton.LeftButton)
+    assert window.current == 0
+    draw_box(qtbot, window, DISC_BOX)
+    done: list[str] = []
+    window.controller.propagation_finished.connect(done.append)
+    qtbot.mouseClick(bar.widgetForAction(window.run_actions["forward"]), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(done), timeout=120_000)
+    assert "propagated 89 frames" in done[0]

@@ -43,6 +43,7 @@ from annotator.gui.raster import compose_overlay, fill_polygon, layers_window, p
 from annotator.gui.run_status import RunStatus
 from annotator.gui.settings import Settings
 from annotator.gui.timeline import Timeline
+from annotator.gui.toolbar import TOOL_HINTS, build_toolbar
 from annotator.propagation import Direction
 from annotator.tracking.geometry import axis_aligned, mask_bbox
 from annotator.tracking.strokes import Stroke
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
 
     # Filled by ``build_menus``.
     tool_actions: dict[Tool, QAction]
+    run_actions: dict[str, QAction]
     tracker_actions: dict[str, QAction]
     overlay_action: QAction
     recent_menu: QMenu
@@ -136,6 +138,7 @@ class MainWindow(QMainWindow):
         c.error.connect(self.show_error)
 
         self._shortcuts = build_menus(self)
+        self.toolbar = build_toolbar(self)
         self._play = QTimer(self)
         self._play.timeout.connect(self._play_step)
         self.setAcceptDrops(True)
@@ -249,6 +252,11 @@ class MainWindow(QMainWindow):
         self.canvas.clear()
         self.show_frame(0)
         self._describe_tracker()
+        if c.model is not None and not c.model.objects:
+            self.set_tool(Tool.BOX)
+            self.statusBar().showMessage(
+                "No objects yet: drag a box around an object to start it, then press F"
+            )
 
     def _describe_tracker(self) -> None:
         """Build the tracker now so the status bar can say which it is; offer weights if none."""
@@ -379,6 +387,7 @@ class MainWindow(QMainWindow):
     def set_tool(self, tool: Tool) -> None:
         self.canvas.set_tool(tool)
         self.tool_actions[tool].setChecked(True)
+        self.statusBar().showMessage(TOOL_HINTS[tool])
 
     def _arm_new_object(self) -> None:
         self.panel.select(0)

@@ -55,7 +55,8 @@ class Shortcuts:
 
 def build_menus(w: MainWindow) -> Shortcuts:
     """Fill the window's menu bar; sets ``w.recent_menu``, ``w.tool_actions``,
-    ``w.tracker_actions`` and ``w.overlay_action``."""
+    ``w.tracker_actions``, ``w.overlay_action`` and ``w.run_actions`` (what the
+    toolbar shows besides the tools)."""
     shortcuts = Shortcuts(w)
     m = w.menuBar()
     file = m.addMenu("&File")
@@ -82,18 +83,26 @@ def build_menus(w: MainWindow) -> Shortcuts:
     tools = m.addMenu("&Tools")
     w.tool_actions = {}
     group = QActionGroup(w)
-    for tool, key, text in (
-        (Tool.BOX, "R", "&Box: new object (Shift+drag: re-initialise selected)"),
-        (Tool.BRUSH, "D", "B&rush"),
-        (Tool.ERASER, "E", "&Eraser"),
+    for tool, key, text, short in (
+        (Tool.BOX, "R", "&Box: new object (Shift+drag: re-initialise selected)", "Box"),
+        (Tool.BRUSH, "D", "B&rush", "Brush"),
+        (Tool.ERASER, "E", "&Eraser", "Eraser"),
         (
             Tool.STROKE,
             "S",
             "&Snapping stroke: paint or click on a missed part (Shift: on a wrong part)",
+            "Stroke",
         ),
-        (Tool.POLYGON, "G", "&Polygon (Enter closes, then edit vertices, Enter commits)"),
+        (
+            Tool.POLYGON,
+            "G",
+            "&Polygon (Enter closes, then edit vertices, Enter commits)",
+            "Polygon",
+        ),
     ):
         a = shortcuts.action(tools, text, key, lambda t=tool: w.set_tool(t))  # type: ignore[misc]
+        a.setIconText(short)
+        a.setToolTip(f"{text.replace('&', '')} ({key})")
         a.setCheckable(True)
         group.addAction(a)
         w.tool_actions[tool] = a
@@ -109,13 +118,18 @@ def build_menus(w: MainWindow) -> Shortcuts:
     )
 
     nav = m.addMenu("&Go")
-    shortcuts.action(nav, "Next frame", "Right", lambda: w.show_frame(w.current + 1))
-    shortcuts.action(nav, "Previous frame", "Left", lambda: w.show_frame(w.current - 1))
+    w.run_actions = {}
+    w.run_actions["next"] = shortcuts.action(
+        nav, "Next frame", "Right", lambda: w.show_frame(w.current + 1)
+    )
+    w.run_actions["previous"] = shortcuts.action(
+        nav, "Previous frame", "Left", lambda: w.show_frame(w.current - 1)
+    )
     shortcuts.action(nav, "Ten frames on", "Shift+Right", lambda: w.show_frame(w.current + 10))
     shortcuts.action(nav, "Ten frames back", "Shift+Left", lambda: w.show_frame(w.current - 10))
     shortcuts.action(nav, "First frame", "Home", lambda: w.show_frame(0))
     shortcuts.action(nav, "Last frame", "End", lambda: w.show_frame(w.frame_count - 1))
-    shortcuts.action(nav, "Play / pause", "Space", w.toggle_play)
+    w.run_actions["play"] = shortcuts.action(nav, "Play / pause", "Space", w.toggle_play)
     shortcuts.action(nav, "Next doubtful frame", "N", lambda: w.goto_doubtful(1))
     shortcuts.action(nav, "Previous doubtful frame", "P", lambda: w.goto_doubtful(-1))
     for k in range(1, 10):
@@ -125,8 +139,12 @@ def build_menus(w: MainWindow) -> Shortcuts:
     shortcuts.rows.append(("1–9", "Select object 1–9"))
 
     prop = m.addMenu("&Propagate")
-    shortcuts.action(prop, "Propagate &forward", "F", lambda: w.propagate(Direction.FORWARD))
-    shortcuts.action(prop, "Propagate &backward", "B", lambda: w.propagate(Direction.BACKWARD))
+    w.run_actions["forward"] = shortcuts.action(
+        prop, "Propagate &forward", "F", lambda: w.propagate(Direction.FORWARD)
+    )
+    w.run_actions["backward"] = shortcuts.action(
+        prop, "Propagate &backward", "B", lambda: w.propagate(Direction.BACKWARD)
+    )
     shortcuts.action(prop, "&Stop", "Esc", w.escape, "Stop propagation; cancel the tool in use")
     prop.addSeparator()
     tracker = prop.addMenu("&Tracker")
