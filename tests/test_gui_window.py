@@ -521,9 +521,7 @@ def test_settings_stay_under_annotator_data_dir_without_a_config_dir(
     assert (tmp_path / "data" / "annotator.ini").is_file()
 
 
-def test_toolbar_follows_shortcuts_and_says_what_the_tool_does(
-    window: MainWindow, qtbot
-) -> None:  # type: ignore[no-untyped-def]
+def test_toolbar_follows_shortcuts_and_says_what_the_tool_does(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QToolButton
 
     from annotator.gui.canvas import Tool
@@ -556,3 +554,25 @@ def test_toolbar_steps_and_propagates(window: MainWindow, qtbot) -> None:  # typ
     qtbot.mouseClick(bar.widgetForAction(window.run_actions["forward"]), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(done), timeout=120_000)
     assert "propagated 89 frames" in done[0]
+
+
+def test_timeline_ruler_tooltips_and_fixed_height(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from annotator.gui.timeline import RULER_HEIGHT, tick_step
+
+    assert tick_step(90, 900) == 10 and tick_step(10_000, 1000) == 1000 and tick_step(5, 900) == 1
+    timeline = window.timeline
+    height = timeline.height()
+    canvas_height = window.canvas.height()
+    draw_box(qtbot, window, DISC_BOX)
+    run_to_end(qtbot, window, Qt.Key.Key_F)
+    window.panel.select(0)
+    draw_box(qtbot, window, (200, 20, 40, 40))
+    qtbot.wait(50)
+    # Two lanes now: neither the timeline nor the canvas changed height.
+    assert timeline.height() == height and window.canvas.height() == canvas_height
+    assert timeline.lane_at(RULER_HEIGHT + 1) == 1
+    x = timeline.x_of(30)
+    text = timeline.tooltip_at(x, RULER_HEIGHT + 1)
+    assert text.startswith("object 1 · frame 30 · propagated, score ")
+    assert timeline.tooltip_at(x, 1) == "frame 30"
+    assert "init" in timeline.tooltip_at(timeline.x_of(0), RULER_HEIGHT + 1)

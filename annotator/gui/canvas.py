@@ -161,8 +161,12 @@ class Canvas(QGraphicsView):
             light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 140
             text.setBrush(QBrush(QColor(0, 0, 0) if light else QColor(255, 255, 255)))
             bounds = text.boundingRect()
-            tag.setRect(QRectF(0, -bounds.height() - 2, bounds.width() + 6, bounds.height() + 2))
-            text.setPos(3, -bounds.height() - 1)
+            tall = bounds.height() + 2
+            # Above the mask, unless that is off the image's top: then just inside it.
+            above = ly - tall / max(self.transform().m11(), 0.05) >= self.sceneRect().top()
+            top = -tall if above else 2.0
+            tag.setRect(QRectF(0, top, bounds.width() + 6, tall))
+            text.setPos(3, top + 1)
             tag.setPos(lx, ly)
             tag.setZValue(2)
             self.scene().addItem(tag)

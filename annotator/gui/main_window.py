@@ -42,7 +42,7 @@ from annotator.gui.objects_panel import ObjectsPanel
 from annotator.gui.raster import compose_overlay, fill_polygon, layers_window, paint_stroke
 from annotator.gui.run_status import RunStatus
 from annotator.gui.settings import Settings
-from annotator.gui.timeline import Timeline
+from annotator.gui.timeline import Timeline, legend_html
 from annotator.gui.toolbar import TOOL_HINTS, build_toolbar
 from annotator.propagation import Direction
 from annotator.tracking.geometry import axis_aligned, mask_bbox
@@ -97,6 +97,9 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(body)
         layout.addWidget(split, 1)
         layout.addWidget(self.timeline)
+        self.legend = QLabel(legend_html())
+        self.legend.setStyleSheet("color: palette(mid); font-size: 11px")
+        layout.addWidget(self.legend)
         layout.addWidget(self.slider)
         self.setCentralWidget(body)
 

@@ -1,23 +1,33 @@
-"""The timeline: a scrubber with one lane per object, coloured by provenance.
+"""The timeline: a ruler of frame numbers, then one lane per object, coloured by provenance.
 
 Each lane is drawn from a small numpy image, one column per frame, scaled to
 the widget's width; an edit repaints only the columns it touched.
 Colours: user and init frames in the object's colour, propagated frames in a
 lighter tint of it, blended frames striped, absent frames grey; a red tick
-above the lane marks a frame whose score is low.
+above the lane marks a frame whose score is low (``legend_html`` says so
+under the timeline). Hovering a cell tells its frame, provenance and score.
+
+The widget's height does not depend on the number of objects, so adding one
+never shrinks the canvas: lanes share ``LANES_HEIGHT`` pixels, up to
+``LANE_HEIGHT`` each.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from annotator.core.model import AnnotationModel, CellChange, Edit, FrameMask, Provenance
 from annotator.tracking.base import DOUBTFUL_SCORE
 
 LANE_HEIGHT = 14
+LANE_GAP = 2
+LANES_HEIGHT = 3 * (LANE_HEIGHT + LANE_GAP)
+RULER_HEIGHT = 16
+# Tick labels sit at least this many pixels apart.
+LABEL_PX = 56
 EMPTY = (55, 55, 55)
 ABSENT = (120, 120, 120)
 LOW = (230, 40, 40)
@@ -57,6 +67,53 @@ def lane_pixels(model: AnnotationModel, object_id: int, frames: int) -> np.ndarr
     return strip
 
 
+def legend_html(colour: tuple[int, int, int] = (40, 110, 200)) -> str:
+    """What the lanes' colours mean, as rich text for a label under the timeline."""
+    c = np.array(colour, np.float32)
+    light = tuple(int(v) for v in 0.55 * c + 0.45 * 255)
+
+    def swatch(rgb: tuple[int, ...], text: str) -> str:
+        r, g, b = rgb
+        return f'<span style="color: rgb({r},{g},{b})">&#9632;</span>&nbsp;{text}'
+
+    return "&nbsp;&nbsp;&nbsp;".join(
+        [
+            swatch(colour, "keyframe (drawn or boxed)"),
+            swatch(light, "propagated"),
+            swatch(light, "blended (striped)"),
+            swatch(ABSENT, "absent"),
+            swatch(LOW, "doubtful (red mark above)"),
+        ]
+    )
+
+
+def tick_step(frames: int, width: int) -> int:
+    """Frames between labelled ticks (1, 2, 5, 10, 20, 50…), so labels are ``LABEL_PX`` apart."""
+    px_per_frame = max(width, 1) / max(frames, 1)
+    for exponent in range(9):
+        for base in (1, 2, 5):
+            step = base * 10**exponent
+            if step * px_per_frame >= LABEL_PX:
+                return step
+    return 10**9
+
+
+def cell_text(model: AnnotationModel, object_id: int, frame: int) -> str:
+    """A cell's tooltip: object, frame, provenance and score."""
+    info = model.objects[object_id]
+    m = model.mask(object_id, frame)
+    if m is None:
+        state = "no mask"
+    elif m.absent:
+        state = "absent"
+    else:
+        state = m.provenance.value
+        if m.score is not None:
+            doubt = " (doubtful)" if m.score < DOUBTFUL_SCORE else ""
+            state += f", score {m.score:.2f}{doubt}"
+    return f"{info.name} · frame {frame} · {state}"
+
+
 class Timeline(QWidget):
     """Emits ``frame_requested(int)`` on click and drag."""
 
@@ -71,10 +128,19 @@ class Timeline(QWidget):
         self._order: list[int] = []
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self._resize_for(0)
+        self.setMouseTracking(True)  # tooltips per cell
+        self.setFixedHeight(RULER_HEIGHT + LANES_HEIGHT + 4)
 
-    def _resize_for(self, lanes: int) -> None:
-        self.setFixedHeight(10 + max(lanes, 1) * (LANE_HEIGHT + 2))
+    def lane_height(self) -> int:
+        """Pixels per lane: ``LANE_HEIGHT``, less when many objects share the space."""
+        n = max(len(self._order), 1)
+        return max(min(LANE_HEIGHT, LANES_HEIGHT // n - LANE_GAP), 2)
+
+    def lane_at(self, y: float) -> int | None:
+        """The object whose lane is at height ``y``, if any."""
+        step = self.lane_height() + LANE_GAP
+        index = int((y - RULER_HEIGHT) // step) if y >= RULER_HEIGHT else -1
+        return self._order[index] if 0 <= index < len(self._order) else None
 
     def set_model(self, model: AnnotationModel | None, frames: int) -> None:
         self.model, self.frames = model, frames
@@ -87,7 +153,6 @@ class Timeline(QWidget):
             for k in self.model.objects:
                 self._strips[k] = lane_pixels(self.model, k, self.frames)
         self._order = sorted(self._strips)
-        self._resize_for(len(self._order))
         self.update()
 
     def apply_edit(self, edit: Edit) -> None:
@@ -113,21 +178,62 @@ class Timeline(QWidget):
             return 0
         return int(min(max(x / max(self.width() - 1, 1), 0.0), 1.0) * (self.frames - 1) + 0.5)
 
+    def x_of(self, frame: int) -> int:
+        return round(frame / max(self.frames - 1, 1) * (self.width() - 1))
+
     def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(35, 35, 35))
-        y = 6
+        self._paint_ruler(painter)
+        y = RULER_HEIGHT
+        lane = self.lane_height()
         for k in self._order:
             strip = self._strips[k]
             h, w = strip.shape[:2]
             image = QImage(strip.data, w, h, 3 * w, QImage.Format.Format_RGB888)
-            painter.drawImage(QRect(0, y, self.width(), LANE_HEIGHT), image)
-            y += LANE_HEIGHT + 2
+            painter.drawImage(QRect(0, y, self.width(), lane), image)
+            y += lane + LANE_GAP
         if self.frames > 1:
-            x = round(self.current / (self.frames - 1) * (self.width() - 1))
+            x = self.x_of(self.current)
             painter.setPen(QPen(QColor(255, 255, 255), 2))
             painter.drawLine(x, 0, x, self.height())
         painter.end()
+
+    def _paint_ruler(self, painter: QPainter) -> None:
+        if self.frames < 1:
+            return
+        step = tick_step(self.frames, self.width())
+        minor = max(step // 5, 1) if step >= 5 else step
+        painter.setPen(QPen(QColor(150, 150, 150), 1))
+        font = painter.font()
+        font.setPixelSize(10)
+        painter.setFont(font)
+        for frame in range(0, self.frames, minor):
+            x = self.x_of(frame)
+            major = frame % step == 0
+            painter.drawLine(x, RULER_HEIGHT - (6 if major else 3), x, RULER_HEIGHT - 1)
+            if major:
+                painter.drawText(x + 2, RULER_HEIGHT - 5, str(frame))
+
+    def event(self, event) -> bool:  # type: ignore[no-untyped-def]
+        if event.type() == QEvent.Type.ToolTip:
+            text = self.tooltip_at(event.pos().x(), event.pos().y())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
+    def tooltip_at(self, x: float, y: float) -> str:
+        """What hovering at (x, y) says: a cell's state, or the frame under the ruler."""
+        if self.model is None or self.frames < 1:
+            return ""
+        frame = self.frame_at(x)
+        object_id = self.lane_at(y)
+        if object_id is None:
+            return f"frame {frame}"
+        return cell_text(self.model, object_id, frame)
 
     def mousePressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.frame_requested.emit(self.frame_at(event.position().x()))
