@@ -290,6 +290,29 @@ class Session:
         self._no_run("delete an object")
         store.apply(store.model.delete_object(object_id))
 
+    def mark_absent(self, object_id: int, start: int, stop: int) -> int:
+        """The object is absent (it left the shot) on frames start..stop-1: locked
+        frames that propagation stops at. Returns how many frames; one undo step."""
+        return self._range_edit(object_id, start, stop, "mark an object absent", absent=True)
+
+    def clear_range(self, object_id: int, start: int, stop: int) -> int:
+        """Remove the object's masks on frames start..stop-1; returns how many; one undo step."""
+        return self._range_edit(object_id, start, stop, "clear frames", absent=False)
+
+    def _range_edit(self, object_id: int, start: int, stop: int, what: str, absent: bool) -> int:
+        store = self._require()
+        self._no_run(what)
+        if object_id not in store.model.objects:
+            raise AnnotatorError("select an object first")
+        count = store.model.frame_count
+        start, stop = max(start, 0), min(stop, count)
+        if start >= stop:
+            raise AnnotatorError(f"no frames between {start} and {stop - 1}")
+        model = store.model
+        edit = (model.mark_absent if absent else model.clear_range)(object_id, start, stop)
+        store.apply(edit)
+        return len(edit.changes)
+
     def undo(self) -> Edit | None:
         store = self._require()
         self._no_run("undo")

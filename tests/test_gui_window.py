@@ -576,3 +576,35 @@ def test_timeline_ruler_tooltips_and_fixed_height(window: MainWindow, qtbot) -> 
     assert text.startswith("object 1 · frame 30 · propagated, score ")
     assert timeline.tooltip_at(x, 1) == "frame 30"
     assert "init" in timeline.tooltip_at(timeline.x_of(0), RULER_HEIGHT + 1)
+
+
+def test_absent_from_here_clear_range_and_delete_are_undoable(  # type: ignore[no-untyped-def]
+    window: MainWindow, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from annotator.gui.timeline import ABSENT
+
+    draw_box(qtbot, window, DISC_BOX)
+    run_to_end(qtbot, window, Qt.Key.Key_F)
+    model = window.controller.model
+    window.show_frame(60)
+    qtbot.keyClick(window, Qt.Key.Key_A)
+    assert all(model.mask(1, f).absent and model.mask(1, f).locked for f in range(60, 90))
+    assert model.mask(1, 59).rle is not None
+    assert tuple(window.timeline._strips[1][8, 70]) == ABSENT
+    assert "absent from frame 60 on" in window.statusBar().currentMessage()
+    # Propagating again from frame 0 stops at the absent frames.
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert model.mask(1, 70).provenance is Provenance.PROPAGATED
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("10-19", True))
+    window.clear_frames_dialog()
+    assert [f for f in range(90) if model.mask(1, f) is None] == list(range(10, 20))
+    assert "cleared 10 masks" in window.statusBar().currentMessage()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("ten", True))
+    window.clear_frames_dialog()  # a clear message, nothing changed
+    assert model.mask(1, 25) is not None
+    window._delete(1)
+    assert 1 not in model.objects and "Ctrl+Z brings it back" in window.statusBar().currentMessage()
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert 1 in model.objects and model.mask(1, 25) is not None

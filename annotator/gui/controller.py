@@ -140,6 +140,12 @@ class Controller(QObject):
     def delete_object(self, object_id: int) -> None:
         self.session.delete_object(object_id)
 
+    def mark_absent(self, object_id: int, start: int, stop: int) -> int:
+        return self.session.mark_absent(object_id, start, stop)
+
+    def clear_range(self, object_id: int, start: int, stop: int) -> int:
+        return self.session.clear_range(object_id, start, stop)
+
     def undo(self) -> Edit | None:
         return self.session.undo()
 

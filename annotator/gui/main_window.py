@@ -479,7 +479,47 @@ class MainWindow(QMainWindow):
 
     def _delete(self, object_id: int) -> None:
         if object_id:
-            self._guard("Delete", lambda: self.controller.delete_object(object_id))
+            info = self._object(object_id)
+
+            def delete() -> bool:
+                self.controller.delete_object(object_id)
+                return True
+
+            if self._guard("Delete", delete) and info is not None:
+                self.statusBar().showMessage(f"deleted {info.name} (Ctrl+Z brings it back)", 8000)
+
+    def mark_absent_from_here(self) -> None:
+        """The selected object has left the shot: absent from this frame to the end."""
+        target = self.selected
+        n = self._guard(
+            "Absent", lambda: self.controller.mark_absent(target, self.current, self.frame_count)
+        )
+        if n is not None:
+            self.statusBar().showMessage(
+                f"object {target} absent from frame {self.current} on (Ctrl+Z undoes)", 8000
+            )
+
+    def clear_frames_dialog(self) -> None:
+        """Ask for a frame range (``first-last``, 0-based) and clear the selected object there."""
+        if self.controller.model is None:
+            return
+        target = self.selected
+        last = self.frame_count - 1
+        text, ok = QInputDialog.getText(
+            self, "Clear frames", f"Frames of object {target} to clear (first-last, 0–{last}):",
+            text=f"{self.current}-{last}",
+        )  # fmt: skip
+        if not ok:
+            return
+        try:
+            first, _, end = text.replace(" ", "").partition("-")
+            start, stop = int(first), int(end or first) + 1
+        except ValueError:
+            self.show_error("Clear frames", f"{text!r} is not a range like 10-20")
+            return
+        n = self._guard("Clear frames", lambda: self.controller.clear_range(target, start, stop))
+        if n is not None:
+            self.statusBar().showMessage(f"cleared {n} masks (Ctrl+Z undoes)", 8000)
 
     # -- export and import (``annotator.gui.transfer``) --------------------------------
     def export_dialog(self) -> None:

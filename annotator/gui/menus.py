@@ -79,6 +79,14 @@ def build_menus(w: MainWindow) -> Shortcuts:
     shortcuts.action(edit, "&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], w.redo)
     edit.addSeparator()
     shortcuts.action(edit, "Delete selected object", None, lambda: w._delete(w.selected))
+    shortcuts.action(
+        edit,
+        "Selected object &absent from this frame on",
+        "A",
+        w.mark_absent_from_here,
+        "The selected object left the shot: absent from this frame on",
+    )
+    shortcuts.action(edit, "&Clear the selected object's frames…", None, w.clear_frames_dialog)
 
     tools = m.addMenu("&Tools")
     w.tool_actions = {}
