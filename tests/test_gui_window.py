@@ -313,7 +313,7 @@ def test_objects_panel_edits_and_number_keys(
     assert not window.canvas.overlay_item.isVisible()
 
 
-def test_every_shortcut_is_listed_under_help(window: MainWindow) -> None:
+def test_every_shortcut_is_listed_under_help(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     rows = dict((what, keys) for keys, what in window.shortcut_rows)
     for what in (
         "Propagate forward",
@@ -331,8 +331,13 @@ def test_every_shortcut_is_listed_under_help(window: MainWindow) -> None:
         for seq in action.shortcuts():
             assert seq.toString(seq.SequenceFormat.NativeText) in listed, seq.toString()
     dialog = window.show_shortcuts()
-    assert dialog.table.rowCount() == len(rows)
+    assert dialog.shortcut_count == len(window.shortcut_rows)
+    table = dialog.table
+    assert table.item(0, 0).text() == "File" and table.columnSpan(0, 0) == 2  # grouped
+    assert table.editTriggers() == table.EditTrigger.NoEditTriggers  # read-only
     dialog.close()
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert window._shortcuts_dialog is not None and window._shortcuts_dialog.isVisible()
 
 
 def test_bad_file_shows_a_message_and_keeps_the_project(

@@ -84,16 +84,35 @@ class WeightsDialog(QDialog):
 
 
 class ShortcutsDialog(QDialog):
-    """A table of every shortcut: (keys, what it does)."""
+    """A read-only table of every shortcut, grouped by menu: (keys, what it does)."""
 
-    def __init__(self, rows: Sequence[tuple[str, str]], parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        groups: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+        parent=None,  # type: ignore[no-untyped-def]
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
-        table = QTableWidget(len(rows), 2)
+        count = sum(len(rows) + 1 for _, rows in groups)
+        table = QTableWidget(count, 2)
         table.setHorizontalHeaderLabels(["Keys", "Action"])
-        for i, (keys, what) in enumerate(rows):
-            table.setItem(i, 0, QTableWidgetItem(keys))
-            table.setItem(i, 1, QTableWidgetItem(what))
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        self.shortcut_count = 0
+        i = 0
+        for group, rows in groups:
+            header = QTableWidgetItem(group)
+            font = header.font()
+            font.setBold(True)
+            header.setFont(font)
+            table.setItem(i, 0, header)
+            table.setSpan(i, 0, 1, 2)
+            i += 1
+            for keys, what in rows:
+                table.setItem(i, 0, QTableWidgetItem(keys))
+                table.setItem(i, 1, QTableWidgetItem(what))
+                i += 1
+                self.shortcut_count += 1
         table.resizeColumnsToContents()
         table.horizontalHeader().setStretchLastSection(True)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -102,4 +121,4 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(table)
         layout.addWidget(box)
         self.table = table
-        self.resize(520, 560)
+        self.resize(720, 600)

@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.current = 0
         self.overlay_alpha = float(self.settings.get("opacity", 0.45))  # type: ignore[arg-type]
         self._weights_dialog: WeightsDialog | None = None
+        self._shortcuts_dialog: ShortcutsDialog | None = None
 
         self.canvas = Canvas()
         self.panel = ObjectsPanel()
@@ -179,9 +180,12 @@ class MainWindow(QMainWindow):
         return list(self._shortcuts.rows)
 
     def show_shortcuts(self) -> ShortcutsDialog:
-        dialog = ShortcutsDialog(self.shortcut_rows, self)
-        dialog.show()
-        return dialog
+        """The shortcuts table (F1 or ?); one dialog, raised again if already open."""
+        if self._shortcuts_dialog is None:
+            self._shortcuts_dialog = ShortcutsDialog(self._shortcuts.grouped(), self)
+        self._shortcuts_dialog.show()
+        self._shortcuts_dialog.raise_()
+        return self._shortcuts_dialog
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         # Synthesised key events (tests, accessibility tools) may bypass the shortcut

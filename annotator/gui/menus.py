@@ -24,11 +24,13 @@ Keys = str | QKeySequence.StandardKey | list[str] | None
 
 
 class Shortcuts:
-    """Makes actions with shortcuts on a window and remembers (keys, what) rows for Help."""
+    """Makes actions with shortcuts on a window and remembers (keys, what) rows for Help,
+    each in the group of the menu it sits in."""
 
     def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.rows: list[tuple[str, str]] = []
+        self.group_of: dict[tuple[str, str], str] = {}
 
     def action(
         self,
@@ -46,11 +48,20 @@ class Shortcuts:
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             shown = ", ".join(q.toString(QKeySequence.SequenceFormat.NativeText) for q in seqs)
             if seqs:
-                self.rows.append((shown, help_text or text.replace("&", "").rstrip("…")))
+                row = (shown, help_text or text.replace("&", "").rstrip("…"))
+                self.rows.append(row)
+                self.group_of[row] = menu.title().replace("&", "")
         action.triggered.connect(lambda _checked=False: handler())
         menu.addAction(action)
         self.window.addAction(action)
         return action
+
+    def grouped(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The rows by menu, in the menus' order."""
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for row in self.rows:
+            groups.setdefault(self.group_of.get(row, "Other"), []).append(row)
+        return list(groups.items())
 
 
 def build_menus(w: MainWindow) -> Shortcuts:
@@ -84,7 +95,7 @@ def build_menus(w: MainWindow) -> Shortcuts:
         "Selected object &absent from this frame on",
         "A",
         w.mark_absent_from_here,
-        "The selected object left the shot: absent from this frame on",
+        "Selected object left the shot: absent from here on",
     )
     shortcuts.action(edit, "&Clear the selected object's frames…", None, w.clear_frames_dialog)
 
@@ -145,6 +156,7 @@ def build_menus(w: MainWindow) -> Shortcuts:
     # One help row for the nine number keys.
     shortcuts.rows = [r for r in shortcuts.rows if not r[1].startswith("Select object")]
     shortcuts.rows.append(("1–9", "Select object 1–9"))
+    shortcuts.group_of[("1–9", "Select object 1–9")] = "Go"
 
     prop = m.addMenu("&Propagate")
     w.run_actions["forward"] = shortcuts.action(
@@ -185,8 +197,9 @@ def build_menus(w: MainWindow) -> Shortcuts:
     shortcuts.action(view, "Fit to window", "Ctrl+0", w.canvas.fit)
 
     help_menu = m.addMenu("&Help")
-    help_menu.addAction("&Keyboard shortcuts", w.show_shortcuts)
-    shortcuts.rows.append(("Mouse wheel, pinch", "Zoom"))
-    shortcuts.rows.append(("Right or middle drag", "Pan"))
+    shortcuts.action(help_menu, "&Keyboard shortcuts", ["F1", "?"], w.show_shortcuts)
+    for row in (("Mouse wheel, pinch", "Zoom"), ("Right or middle drag", "Pan")):
+        shortcuts.rows.append(row)
+        shortcuts.group_of[row] = "View"
 
     return shortcuts
