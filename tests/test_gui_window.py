@@ -613,3 +613,46 @@ def test_absent_from_here_clear_range_and_delete_are_undoable(  # type: ignore[n
     assert 1 not in model.objects and "Ctrl+Z brings it back" in window.statusBar().currentMessage()
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert 1 in model.objects and model.mask(1, 25) is not None
+
+
+def test_weights_download_runs_off_the_gui_thread_with_progress(  # type: ignore[no-untyped-def]
+    window: MainWindow, qtbot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import threading
+
+    from annotator.errors import WeightsError
+    from annotator.gui import dialogs
+
+    release = threading.Event()
+    threads: list[bool] = []
+
+    def fake_download(entry, dest, progress=None, timeout=30.0):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread() is threading.main_thread())
+        progress(10_000_000, 20_000_000)
+        assert release.wait(10)  # the GUI thread is free meanwhile: the test sets it
+        path = tmp_path / entry.name
+        path.write_bytes(b"weights")
+        return path
+
+    monkeypatch.setattr(dialogs, "download", fake_download)
+    dialog = window.show_weights_dialog()
+    chosen: list[Path] = []
+    dialog.weights_chosen.disconnect()  # the window would switch to SiamMask
+    dialog.weights_chosen.connect(chosen.append)
+    dialog.download()
+    assert dialog.downloading and not dialog.fetch.isEnabled()
+    qtbot.waitUntil(lambda: "10.0 MB" in dialog.status.text(), timeout=5000)
+    assert dialog.bar.value() == 500
+    release.set()
+    qtbot.waitUntil(lambda: not dialog.downloading, timeout=5000)
+    assert threads == [False] and chosen and chosen[0].read_bytes() == b"weights"
+    assert dialog.status.text().startswith("Saved")
+
+    def offline(entry, dest, progress=None, timeout=30.0):  # type: ignore[no-untyped-def]
+        raise WeightsError("cannot download: no network")
+
+    monkeypatch.setattr(dialogs, "download", offline)
+    dialog.download()
+    qtbot.waitUntil(lambda: not dialog.downloading, timeout=5000)
+    assert dialog.status.text() == "cannot download: no network" and dialog.fetch.isEnabled()
+    dialog.close()

@@ -6,12 +6,13 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QLabel,
+    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -37,6 +38,30 @@ a rotated box. Get it in one of these ways:</p>
 </ul>"""
 
 
+class DownloadWorker(QObject):
+    """Downloads the default checkpoint. Signals: ``progress(done, total)`` (bytes; total 0
+    when unknown), then ``finished(path, error)`` once, with one of the two empty."""
+
+    progress = Signal(int, int)
+    finished = Signal(str, str)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            entry = load_manifest()[DEFAULT_WEIGHTS]
+            path = download(
+                entry,
+                download_dir(),
+                progress=lambda done, total: self.progress.emit(done, total or 0),
+                timeout=15.0,
+            )
+        except (AnnotatorError, KeyError, OSError) as exc:
+            log.warning("weights download failed: %s", exc)
+            self.finished.emit("", str(exc))
+            return
+        self.finished.emit(str(path), "")
+
+
 class WeightsDialog(QDialog):
     """Explains how to get the weights; emits ``weights_chosen(Path)`` when it has a file."""
 
@@ -52,6 +77,11 @@ class WeightsDialog(QDialog):
         self.status.setWordWrap(True)
         fetch = QPushButton("Download")
         fetch.clicked.connect(self.download)
+        self.fetch = fetch
+        self.bar = QProgressBar()
+        self.bar.hide()
+        self._thread: QThread | None = None
+        self._worker: DownloadWorker | None = None
         choose = QPushButton("Choose file…")
         choose.clicked.connect(self.choose)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -61,19 +91,54 @@ class WeightsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(text)
         layout.addWidget(self.status)
+        layout.addWidget(self.bar)
         layout.addWidget(box)
 
     def download(self) -> None:
+        """Fetch the checkpoint on a worker thread; the bar shows its progress."""
+        if self._thread is not None:
+            return
         self.status.setText("Downloading…")
-        try:
-            entry = load_manifest()[DEFAULT_WEIGHTS]
-            path = download(entry, download_dir(), timeout=15.0)
-        except (AnnotatorError, KeyError) as exc:
-            log.warning("weights download failed: %s", exc)
-            self.status.setText(str(exc))
+        self.fetch.setEnabled(False)
+        self.bar.setRange(0, 0)
+        self.bar.show()
+        self._worker = DownloadWorker()
+        self._thread = QThread()
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.progress.connect(self._on_progress)
+        self._worker.finished.connect(self._on_finished)
+        self._thread.start()
+
+    @property
+    def downloading(self) -> bool:
+        return self._thread is not None
+
+    def _on_progress(self, done: int, total: int) -> None:
+        if total > 0:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(round(1000 * done / total))
+        self.status.setText(f"Downloading… {done / 1e6:.1f} MB")
+
+    def _on_finished(self, path: str, error: str) -> None:
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+        self._thread = self._worker = None
+        self.fetch.setEnabled(True)
+        self.bar.hide()
+        if error:
+            self.status.setText(error)
             return
         self.status.setText(f"Saved {path}")
-        self.weights_chosen.emit(path)
+        self.weights_chosen.emit(Path(path))
+
+    def done(self, result: int) -> None:  # type: ignore[override]
+        # Closing mid-download waits for it: the file is written atomically either way.
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+        super().done(result)
 
     def choose(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
