@@ -532,8 +532,9 @@ def test_toolbar_follows_shortcuts_and_says_what_the_tool_does(window: MainWindo
     from annotator.gui.canvas import Tool
     from annotator.gui.toolbar import TOOL_HINTS
 
-    # An empty video says how to start.
+    # An empty video says how to start, on the canvas and in the status bar.
     assert "drag a box" in window.statusBar().currentMessage()
+    assert window.canvas.hint.isVisible() and "Drag a box" in window.canvas.hint.text()
     buttons = {
         tool: window.toolbar.widgetForAction(action) for tool, action in window.tool_actions.items()
     }
@@ -656,3 +657,13 @@ def test_weights_download_runs_off_the_gui_thread_with_progress(  # type: ignore
     qtbot.waitUntil(lambda: not dialog.downloading, timeout=5000)
     assert dialog.status.text() == "cannot download: no network" and dialog.fetch.isEnabled()
     dialog.close()
+
+
+def test_start_hint_goes_with_the_first_object_and_comes_back(
+    window: MainWindow, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    assert window.canvas.hint.isVisible()
+    draw_box(qtbot, window, DISC_BOX)
+    assert not window.canvas.hint.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.canvas.hint.isVisible()

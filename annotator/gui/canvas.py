@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QGraphicsScene,
     QGraphicsSimpleTextItem,
     QGraphicsView,
+    QLabel,
 )
 
 
@@ -105,6 +106,14 @@ class Canvas(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setBackgroundBrush(QBrush(QColor(30, 30, 30)))
+        # Says how to start on a video with no objects; it lets the mouse through.
+        self.hint = QLabel(self.viewport())
+        self.hint.setStyleSheet(
+            "background: rgba(20, 20, 20, 190); color: white; padding: 10px 14px;"
+            "border-radius: 6px; font-size: 14px"
+        )
+        self.hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.hint.hide()
 
     # -- content -----------------------------------------------------------------------
     def set_frame(self, frame: np.ndarray) -> None:
@@ -181,6 +190,21 @@ class Canvas(QGraphicsView):
         super().resizeEvent(event)
         if not self._zoomed and not self.frame_item.pixmap().isNull():
             self.fit()
+        self._place_hint()
+
+    def set_hint(self, text: str | None) -> None:
+        """A message over the top of the canvas (None hides it)."""
+        if not text:
+            self.hint.hide()
+            return
+        self.hint.setText(text)
+        self.hint.adjustSize()
+        self._place_hint()
+        self.hint.show()
+
+    def _place_hint(self) -> None:
+        view = self.viewport().rect()
+        self.hint.move((view.width() - self.hint.width()) // 2, 16)
 
     # -- tools -------------------------------------------------------------------------
     def set_tool(self, tool: Tool) -> None:

@@ -264,6 +264,17 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 "No objects yet: drag a box around an object to start it, then press F"
             )
+        self._update_hint()
+
+    def _update_hint(self) -> None:
+        """On a video with no objects, the canvas says how to start."""
+        model = self.controller.model
+        empty = model is not None and not model.objects
+        self.canvas.set_hint(
+            "Drag a box around an object to start it (box tool, R), then press F to propagate it"
+            if empty
+            else None
+        )
 
     def _describe_tracker(self) -> None:
         """Build the tracker now so the status bar can say which it is; offer weights if none."""
@@ -376,6 +387,7 @@ class MainWindow(QMainWindow):
         self.timeline.apply_edit(edit)
         if any(isinstance(c, ObjectChange) for c in edit.changes):
             self.panel.show_objects(self.controller.model)
+            self._update_hint()
         if not self.controller.is_running or any(
             getattr(c, "frame", None) == self.current for c in edit.changes
         ):
