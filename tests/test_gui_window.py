@@ -659,11 +659,56 @@ def test_weights_download_runs_off_the_gui_thread_with_progress(  # type: ignore
     dialog.close()
 
 
-def test_start_hint_goes_with_the_first_object_and_comes_back(
-    window: MainWindow, qtbot
-) -> None:  # type: ignore[no-untyped-def]
+def test_start_hint_goes_with_the_first_object_and_comes_back(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     assert window.canvas.hint.isVisible()
     draw_box(qtbot, window, DISC_BOX)
     assert not window.canvas.hint.isVisible()
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.canvas.hint.isVisible()
+
+
+def test_export_dialog_options_reach_the_exporter(  # type: ignore[no-untyped-def]
+    window: MainWindow, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.gui import transfer
+    from annotator.gui.export_dialog import ExportDialog, suggested_output
+
+    draw_box(qtbot, window, DISC_BOX)
+    window.panel.select(0)
+    draw_box(qtbot, window, (200, 20, 40, 40))
+    run_to_end(qtbot, window, Qt.Key.Key_F)
+    c = window.controller
+    dialog = ExportDialog(c.model, c.video, window.frame_count, window)
+    qtbot.addWidget(dialog)
+    # A suggested name with the right extension, or a new folder, beside the video.
+    assert dialog.out.text() == str(suggested_output("coco", c.video))
+    assert dialog.out.text().endswith(".json")
+    dialog.format.setCurrentText("davis")
+    assert dialog.out.text().endswith("-davis") and dialog.with_frames.isEnabled()
+    assert not dialog.feather.isEnabled()
+    new_folder = tmp_path / "new" / "davis-out"  # typed: does not exist yet
+    dialog.out.setText(str(new_folder))
+    dialog.objects.item(1).setCheckState(Qt.CheckState.Unchecked)
+    dialog.first.setValue(10)
+    dialog.last.setValue(19)
+    dialog.with_frames.setChecked(False)
+    dialog.overwrite.setChecked(True)
+    options = dialog.options()
+    assert (options.objects, options.frames, options.with_frames) == ([1], "10:20", False)
+
+    seen: dict = {}
+    real = transfer.run_export
+
+    def spy(job, fmt, out, **kwargs):  # type: ignore[no-untyped-def]
+        seen.update(fmt=fmt, out=out, frames=job.frames, objects=list(job.objects), **kwargs)
+        return real(job, fmt, out, **kwargs)
+
+    monkeypatch.setattr(transfer, "run_export", spy)
+    assert transfer.export_with(window, options)
+    assert seen["fmt"] == "davis" and seen["out"] == new_folder
+    assert seen["frames"] == tuple(range(10, 20)) and seen["objects"] == [1]
+    assert seen["with_frames"] is False and seen["overwrite"] is True
+    pngs = sorted(p.name for p in new_folder.rglob("*.png"))
+    assert len(pngs) == 10 and not list(new_folder.rglob("*.jpg"))
+    dialog.objects.item(0).setCheckState(Qt.CheckState.Unchecked)
+    assert not transfer.export_with(window, dialog.options())  # nothing ticked: a message

@@ -11,40 +11,54 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
-from annotator.commands.export import FORMATS, run_export
+from annotator.commands.export import run_export
 from annotator.errors import AnnotatorError
+from annotator.gui.export_dialog import ExportDialog, ExportOptions
 
 if TYPE_CHECKING:
     from annotator.gui.main_window import MainWindow
 
 
 def ask_export(window: MainWindow) -> None:
-    """Ask for a format and a place, then export with a progress dialog."""
-    if window.controller.model is None:
+    """The export dialog (format, place, objects, frames, options), then the export."""
+    c = window.controller
+    if c.model is None or c.video is None:
         return
-    fmt, ok = QInputDialog.getItem(window, "Export", "Format:", list(FORMATS), 0, False)
-    if not ok:
-        return
-    if fmt in ("coco", "overlay"):
-        suffix = ".json" if fmt == "coco" else ".mp4"
-        path, _ = QFileDialog.getSaveFileName(window, "Export to", "", f"*{suffix}")
-    else:
-        path = QFileDialog.getExistingDirectory(window, "Export into an empty folder")
-    if path:
-        export(window, fmt, Path(path))
+    dialog = ExportDialog(c.model, c.video, window.frame_count, window)
+    if dialog.exec():
+        export_with(window, dialog.options())
 
 
 def export(window: MainWindow, fmt: str, out: Path, overwrite: bool = False) -> bool:
-    """Export the open project; a progress dialog shows it and Cancel leaves nothing behind."""
+    """Export every object and frame as ``fmt`` to ``out``."""
+    model = window.controller.model
+    objects = sorted(model.objects) if model is not None else []
+    return export_with(window, ExportOptions(fmt, out, objects, "", overwrite))
+
+
+def export_with(window: MainWindow, options: ExportOptions) -> bool:
+    """Export with a progress dialog; Cancel leaves nothing behind."""
+    fmt, out = options.fmt, options.out
+    if not options.objects:
+        window.show_error("Export", "no object is ticked; tick at least one")
+        return False
     try:
-        job = window.controller.export_job()
-        steps = run_export(job, fmt, out, overwrite=overwrite)  # type: ignore[arg-type]
+        job = window.controller.export_job(options.objects, options.frames or None)
+        steps = run_export(
+            job,
+            fmt,
+            out,
+            overwrite=options.overwrite,
+            with_frames=options.with_frames,
+            feather=options.feather,
+            resize_480p=options.resize_480p,
+        )
     except AnnotatorError as exc:
         window.show_error("Export", str(exc))
         return False
-    progress = QProgressDialog(f"Exporting {fmt}…", "Cancel", 0, len(job.frames), window)  # type: ignore[attr-defined]
+    progress = QProgressDialog(f"Exporting {fmt}…", "Cancel", 0, len(job.frames), window)
     progress.setWindowModality(Qt.WindowModality.WindowModal)
     progress.setMinimumDuration(300)
     try:

@@ -1,0 +1,165 @@
+"""File ▸ Export: the format, where to, and the options the CLI has.
+
+The dialog only collects an ``ExportOptions``; ``annotator.gui.transfer``
+runs the export with a progress dialog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from annotator.commands.export import FORMATS
+from annotator.core.model import AnnotationModel
+
+# Formats written to one file, and its suffix; the others fill a folder.
+FILE_SUFFIX = {"coco": ".json", "overlay": ".mp4"}
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What to export: the ``annotator export`` options, from the dialog.
+
+    frames: 'A:B' (B exclusive), as ``--frames``; objects: ids, as ``--objects``.
+    """
+
+    fmt: str
+    out: Path
+    objects: list[int]
+    frames: str
+    overwrite: bool = False
+    with_frames: bool = True
+    feather: float = 0.0
+    resize_480p: bool = False
+
+
+def suggested_output(fmt: str, video: Path) -> Path:
+    """Where an export goes unless the user says otherwise: beside the video, named after it."""
+    video = video.expanduser().resolve()
+    stem = video.stem or video.name or "video"
+    return video.parent / (f"{stem}{FILE_SUFFIX[fmt]}" if fmt in FILE_SUFFIX else f"{stem}-{fmt}")
+
+
+class ExportDialog(QDialog):
+    """Collects ``ExportOptions``; ``options()`` reads them after ``exec()`` accepts."""
+
+    def __init__(self, model: AnnotationModel, video: Path, frames: int, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self.video = video
+        self.format = QComboBox()
+        self.format.addItems(list(FORMATS))
+        self.out = QLineEdit()
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        where = QWidget()
+        row = QHBoxLayout(where)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.out, 1)
+        row.addWidget(browse)
+        self.objects = QListWidget()
+        for object_id, info in sorted(model.objects.items()):
+            item = QListWidgetItem(f"{object_id}  {info.name}")
+            item.setData(Qt.ItemDataRole.UserRole, object_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.objects.addItem(item)
+        self.objects.setMaximumHeight(110)
+        self.first = QSpinBox()
+        self.last = QSpinBox()
+        for spin in (self.first, self.last):
+            spin.setRange(0, max(frames - 1, 0))
+        self.last.setValue(max(frames - 1, 0))
+        span = QWidget()
+        row = QHBoxLayout(span)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.first)
+        row.addWidget(self.last)
+        self.overwrite = QCheckBox("Replace an existing output")
+        self.with_frames = QCheckBox("Write the frames (JPEG) too")
+        self.with_frames.setChecked(True)
+        self.feather = QDoubleSpinBox()
+        self.feather.setRange(0.0, 100.0)
+        self.feather.setSuffix(" px")
+        self.resize_480p = QCheckBox("Scale to 480 rows")
+        form = QFormLayout(self)
+        form.addRow("Format", self.format)
+        form.addRow("Export to", where)
+        form.addRow("Objects", self.objects)
+        form.addRow("Frames (first, last)", span)
+        form.addRow("", self.overwrite)
+        form.addRow("DAVIS, YouTube-VOS", self.with_frames)
+        form.addRow("DAVIS", self.resize_480p)
+        form.addRow("Mattes: soft edge", self.feather)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.setMinimumWidth(560)
+        self.format.currentTextChanged.connect(self._format_changed)
+        self._format_changed(self.format.currentText())
+
+    def _format_changed(self, fmt: str) -> None:
+        self.out.setText(str(suggested_output(fmt, self.video)))
+        self.with_frames.setEnabled(fmt in ("davis", "youtube-vos"))
+        self.resize_480p.setEnabled(fmt == "davis")
+        self.feather.setEnabled(fmt == "mattes")
+
+    def _browse(self) -> None:
+        fmt = self.format.currentText()
+        current = self.out.text()
+        if fmt in FILE_SUFFIX:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export to", current, f"*{FILE_SUFFIX[fmt]}"
+            )
+        else:
+            # A folder that does not exist yet is fine: the exporter creates it.
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export into a new folder", current, "", "",
+                QFileDialog.Option.ShowDirsOnly,
+            )  # fmt: skip
+        if path:
+            self.out.setText(path)
+
+    def options(self) -> ExportOptions:
+        fmt = self.format.currentText()
+        out = Path(self.out.text()).expanduser()
+        if fmt in FILE_SUFFIX and not out.suffix:
+            out = out.with_suffix(FILE_SUFFIX[fmt])
+        objects = [
+            int(self.objects.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.objects.count())
+            if self.objects.item(i).checkState() == Qt.CheckState.Checked
+        ]
+        first, last = sorted((self.first.value(), self.last.value()))
+        return ExportOptions(
+            fmt=fmt,
+            out=out,
+            objects=objects,
+            frames=f"{first}:{last + 1}",
+            overwrite=self.overwrite.isChecked(),
+            with_frames=self.with_frames.isChecked(),
+            feather=self.feather.value(),
+            resize_480p=self.resize_480p.isChecked(),
+        )
