@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from annotator.core.model import AnnotationModel, Change, Edit, ObjectInfo, Provenance
-from annotator.export.palette import davis_palette
 from annotator.propagation import (
     PropagationPlan,
     PropagationStep,
@@ -23,11 +22,30 @@ from annotator.propagation import (
 from annotator.tracking.base import Tracker, validate_box
 from annotator.video.frame_source import FrameSource
 
+# Default object colours: saturated and light enough to read over dark footage,
+# dark enough to read over light footage (Trubetskoy's distinct colours; red comes
+# last, since the timeline marks doubtful frames in red). The DAVIS palette that
+# exported PNGs use starts with dark reds and greens that vanish on night shots,
+# so the window does not show objects in it.
+DISTINCT_COLOURS = (
+    (60, 180, 75),
+    (0, 130, 200),
+    (245, 130, 48),
+    (240, 50, 230),
+    (255, 225, 25),
+    (70, 240, 240),
+    (145, 30, 180),
+    (210, 245, 60),
+    (250, 190, 212),
+    (0, 128, 128),
+    (220, 190, 255),
+    (230, 25, 75),
+)
+
 
 def object_color(object_id: int) -> tuple[int, int, int]:
-    """An object's default colour: its DAVIS palette entry, as in the exported PNGs."""
-    r, g, b = davis_palette()[object_id % 256]
-    return int(r), int(g), int(b)
+    """An object's default display colour (the exported PNGs use the DAVIS palette)."""
+    return DISTINCT_COLOURS[(object_id - 1) % len(DISTINCT_COLOURS)]
 
 
 def add_box_objects(
