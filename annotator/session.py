@@ -32,6 +32,7 @@ from annotator.commands.propagate import add_box_objects, apply_step, object_col
 from annotator.core.model import AnnotationModel, Edit, ObjectInfo, Provenance
 from annotator.errors import AnnotatorError
 from annotator.export.common import ExportJob
+from annotator.export.importers import Imported
 from annotator.propagation import (
     Direction,
     PropagationPlan,
@@ -332,9 +333,22 @@ class Session:
 
     def import_dataset(self, fmt: str, path: Path) -> tuple[int, int]:
         """Add a DAVIS, COCO or YouTube-VOS dataset's masks as user keyframes (one undo step)."""
+        return self.apply_imported(fmt, path, self.dataset_reader(fmt, path)())
+
+    def dataset_reader(self, fmt: str, path: Path) -> Callable[[], Imported]:
+        """The slow half of an import, reading and checking the files: a call that touches
+        no session state, for any thread. ``apply_imported`` then adds what it found."""
+        self._require()
+        self._no_run("import")
+        source = self.source
+        assert source is not None  # _require checked it
+        size, count = source.size, len(source)
+        return lambda: read_dataset(fmt, path, size, count)
+
+    def apply_imported(self, fmt: str, path: Path, found: Imported) -> tuple[int, int]:
+        """Add a dataset's masks read by ``dataset_reader`` (one undo step): (objects, masks)."""
         store = self._require()
         self._no_run("import")
-        found = read_dataset(fmt, path, self.source.size, len(self.source))  # type: ignore[union-attr,arg-type]
         return apply_import(store.model, found, f"import {fmt} {path.name}")
 
     # -- navigation --------------------------------------------------------------------

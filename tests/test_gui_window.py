@@ -712,3 +712,32 @@ def test_export_dialog_options_reach_the_exporter(  # type: ignore[no-untyped-de
     assert len(pngs) == 10 and not list(new_folder.rglob("*.jpg"))
     dialog.objects.item(0).setCheckState(Qt.CheckState.Unchecked)
     assert not transfer.export_with(window, dialog.options())  # nothing ticked: a message
+
+
+def test_import_reads_off_the_gui_thread_and_reports_errors(  # type: ignore[no-untyped-def]
+    window: MainWindow, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, errors: list[str]
+) -> None:
+    import threading
+
+    from annotator import session as session_module
+
+    draw_box(qtbot, window, DISC_BOX)
+    out = tmp_path / "coco.json"
+    assert window.export("coco", out)
+    threads: list[bool] = []
+    real = session_module.read_dataset
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(session_module, "read_dataset", spy)
+    assert window.import_dataset("coco", out)
+    assert threads == [False]
+    assert window.controller.model.provenance_counts(1)["user"] == 1
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    objects_before = dict(window.controller.model.objects)
+    assert not window.import_dataset("coco", bad)
+    assert errors and "bad.json" in errors[-1]
+    assert window.controller.model.objects == objects_before

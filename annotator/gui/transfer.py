@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QProgressDialog
 from annotator.commands.export import run_export
 from annotator.errors import AnnotatorError
 from annotator.gui.export_dialog import ExportDialog, ExportOptions
+from annotator.gui.worker import run_off_thread
 
 if TYPE_CHECKING:
     from annotator.gui.main_window import MainWindow
@@ -88,8 +89,12 @@ def ask_import(window: MainWindow, fmt: str) -> None:
 
 
 def import_dataset(window: MainWindow, fmt: str, path: Path) -> bool:
+    """Read the dataset on a worker thread (a busy dialog meanwhile), then add it here."""
+    session = window.controller.session
     try:
-        objects, masks = window.controller.import_dataset(fmt, path)
+        read = session.dataset_reader(fmt, path)
+        found = run_off_thread(window, f"Reading {path.name}…", read)
+        objects, masks = session.apply_imported(fmt, path, found)
     except AnnotatorError as exc:
         window.show_error("Import", str(exc))
         return False

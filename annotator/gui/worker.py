@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from annotator.errors import AnnotatorError
 from annotator.session import PropagationRun
@@ -21,6 +24,8 @@ from annotator.session import PropagationRun
 log = logging.getLogger(__name__)
 
 IN_FLIGHT = 4
+
+T = TypeVar("T")
 
 
 class PropagationWorker(QObject):
@@ -62,3 +67,48 @@ class PropagationWorker(QObject):
             self.failed.emit(f"the tracker failed: {type(exc).__name__}: {exc}")
         finally:
             self.done.emit()
+
+
+class CallWorker(QObject):
+    """Runs one call on a worker thread; ``finished()`` when done, with ``result`` or
+    ``error`` set (the exception it raised)."""
+
+    finished = Signal()
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        super().__init__()
+        self.work = work
+        self.result: object = None
+        self.error: BaseException | None = None
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self.result = self.work()
+        except Exception as exc:  # handed to the GUI thread, which reports it
+            self.error = exc
+        finally:
+            self.finished.emit()
+
+
+def run_off_thread(parent: QWidget, text: str, work: Callable[[], T]) -> T:
+    """Run ``work`` on a worker thread while a busy dialog shows ``text`` and the window
+    keeps painting; returns its result or raises what it raised."""
+    progress = QProgressDialog(text, "", 0, 0, parent)
+    progress.setCancelButton(None)
+    progress.setWindowModality(Qt.WindowModality.WindowModal)
+    progress.setMinimumDuration(300)
+    worker = CallWorker(work)
+    thread = QThread()
+    worker.moveToThread(thread)
+    loop = QEventLoop()
+    worker.finished.connect(loop.quit)
+    thread.started.connect(worker.run)
+    thread.start()
+    loop.exec()
+    thread.quit()
+    thread.wait()
+    progress.close()
+    if worker.error is not None:
+        raise worker.error
+    return worker.result  # type: ignore[return-value]
