@@ -1,10 +1,12 @@
-"""Render the README's screenshot: the window on a real clip with two tracked objects.
+"""Render the README's screenshots: the window on a real clip, in three states.
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshot.py [FRAMES_DIR] [OUT.png]
 
-FRAMES_DIR defaults to ../shared/data/tennis. The objects are started from
-boxes on frame 0 and propagated with the flow backend through the window
-itself (the F key), exactly as a user would.
+FRAMES_DIR defaults to ../shared/data/tennis. OUT.png (default
+resources/screenshot.png) shows two objects started from boxes on frame 0 and
+propagated with the flow backend through the window itself (the F key), as a
+user would; beside it, OUT-empty.png is the window before any object, and
+OUT-export.png the export dialog.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def main(frames: Path, out: Path) -> None:
         window.show()
         if not window.open_path(frames):
             raise SystemExit(f"cannot open {frames}")
+        app.processEvents()
+        window.grab().save(str(out.with_name(f"{out.stem}-empty{out.suffix}")))
         for name, box in BOXES.items():
             object_id = window.controller.add_box_object(0, box)
             info = window.controller.model.objects[object_id]
@@ -52,6 +56,15 @@ def main(frames: Path, out: Path) -> None:
         window.canvas.fit()
         app.processEvents()
         window.grab().save(str(out))
+        from annotator.gui.export_dialog import ExportDialog
+
+        c = window.controller
+        dialog = ExportDialog(c.model, c.video, window.frame_count, window)
+        dialog.format.setCurrentText("davis")
+        dialog.show()
+        app.processEvents()
+        dialog.grab().save(str(out.with_name(f"{out.stem}-export{out.suffix}")))
+        dialog.close()
         logging.getLogger(__name__).info("%s: %s", out, done[0])
         window.close()
 
