@@ -589,6 +589,7 @@ def test_absent_from_here_clear_range_and_delete_are_undoable(  # type: ignore[n
 ) -> None:
     from PySide6.QtWidgets import QInputDialog
 
+    from annotator.gui import object_actions
     from annotator.gui.timeline import ABSENT
 
     draw_box(qtbot, window, DISC_BOX)
@@ -604,13 +605,13 @@ def test_absent_from_here_clear_range_and_delete_are_undoable(  # type: ignore[n
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert model.mask(1, 70).provenance is Provenance.PROPAGATED
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("10-19", True))
-    window.clear_frames_dialog()
+    object_actions.clear_frames_dialog(window)
     assert [f for f in range(90) if model.mask(1, f) is None] == list(range(10, 20))
     assert "cleared 10 masks" in window.statusBar().currentMessage()
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("ten", True))
-    window.clear_frames_dialog()  # a clear message, nothing changed
+    object_actions.clear_frames_dialog(window)  # a clear message, nothing changed
     assert model.mask(1, 25) is not None
-    window._delete(1)
+    object_actions.delete(window, 1)
     assert 1 not in model.objects and "Ctrl+Z brings it back" in window.statusBar().currentMessage()
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert 1 in model.objects and model.mask(1, 25) is not None

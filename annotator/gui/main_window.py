@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QColorDialog,
     QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -33,7 +31,7 @@ from PySide6.QtWidgets import (
 from annotator.core import rle
 from annotator.core.model import Edit, ObjectChange, ObjectInfo
 from annotator.errors import AnnotatorError
-from annotator.gui import transfer
+from annotator.gui import object_actions, transfer
 from annotator.gui.canvas import Canvas, Tool
 from annotator.gui.controller import Controller
 from annotator.gui.dialogs import ShortcutsDialog, WeightsDialog
@@ -127,10 +125,10 @@ class MainWindow(QMainWindow):
         )
         self.panel.visibility_toggled.connect(self._on_visibility)
         self.panel.add_requested.connect(self._arm_new_object)
-        self.panel.rename_requested.connect(self._rename)
-        self.panel.recolour_requested.connect(self._recolour)
-        self.panel.category_requested.connect(self._set_category)
-        self.panel.delete_requested.connect(self._delete)
+        self.panel.rename_requested.connect(partial(object_actions.rename, self))
+        self.panel.recolour_requested.connect(partial(object_actions.recolour, self))
+        self.panel.category_requested.connect(partial(object_actions.set_category, self))
+        self.panel.delete_requested.connect(partial(object_actions.delete, self))
 
         c = self.controller
         c.opened.connect(self._on_opened)
@@ -400,7 +398,7 @@ class MainWindow(QMainWindow):
     def _on_visibility(self, object_id: int, visible: bool) -> None:
         info = self._object(object_id)
         if info is not None and info.visible != visible:
-            self._update_object(info, "Visibility", visible=visible)
+            object_actions.update_object(self, info, "Visibility", visible=visible)
 
     # -- tools ------------------------------------------------------------------------
     def set_tool(self, tool: Tool) -> None:
@@ -465,77 +463,6 @@ class MainWindow(QMainWindow):
             return
         new = change(self.controller.mask_array(target, self.current))
         self._guard("Edit", lambda: self.controller.set_user_mask(target, self.current, new, label))
-
-    # -- objects ----------------------------------------------------------------------
-    def _update_object(self, info: ObjectInfo, what: str, **changes: Any) -> None:
-        self._guard(what, lambda: self.controller.update_object(replace(info, **changes)))
-
-    def _ask_text(self, object_id: int, what: str, field: str) -> None:
-        """Ask for a new name or category of an object; blank answers change nothing."""
-        info = self._object(object_id)
-        if info is None:
-            return
-        text, ok = QInputDialog.getText(self, what, f"{what}:", text=getattr(info, field))
-        if ok and text.strip():
-            self._update_object(info, what, **{field: text.strip()})
-
-    def _rename(self, object_id: int) -> None:
-        self._ask_text(object_id, "Name", "name")
-
-    def _set_category(self, object_id: int) -> None:
-        self._ask_text(object_id, "Category", "category")
-
-    def _recolour(self, object_id: int) -> None:
-        info = self._object(object_id)
-        if info is None:
-            return
-        colour = QColorDialog.getColor(QColor(*info.color), self, "Colour")
-        if colour.isValid():
-            self._update_object(info, "Colour", color=(colour.red(), colour.green(), colour.blue()))
-
-    def _delete(self, object_id: int) -> None:
-        if object_id:
-            info = self._object(object_id)
-
-            def delete() -> bool:
-                self.controller.delete_object(object_id)
-                return True
-
-            if self._guard("Delete", delete) and info is not None:
-                self.statusBar().showMessage(f"deleted {info.name} (Ctrl+Z brings it back)", 8000)
-
-    def mark_absent_from_here(self) -> None:
-        """The selected object has left the shot: absent from this frame to the end."""
-        target = self.selected
-        n = self._guard(
-            "Absent", lambda: self.controller.mark_absent(target, self.current, self.frame_count)
-        )
-        if n is not None:
-            self.statusBar().showMessage(
-                f"object {target} absent from frame {self.current} on (Ctrl+Z undoes)", 8000
-            )
-
-    def clear_frames_dialog(self) -> None:
-        """Ask for a frame range (``first-last``, 0-based) and clear the selected object there."""
-        if self.controller.model is None:
-            return
-        target = self.selected
-        last = self.frame_count - 1
-        text, ok = QInputDialog.getText(
-            self, "Clear frames", f"Frames of object {target} to clear (first-last, 0–{last}):",
-            text=f"{self.current}-{last}",
-        )  # fmt: skip
-        if not ok:
-            return
-        try:
-            first, _, end = text.replace(" ", "").partition("-")
-            start, stop = int(first), int(end or first) + 1
-        except ValueError:
-            self.show_error("Clear frames", f"{text!r} is not a range like 10-20")
-            return
-        n = self._guard("Clear frames", lambda: self.controller.clear_range(target, start, stop))
-        if n is not None:
-            self.statusBar().showMessage(f"cleared {n} masks (Ctrl+Z undoes)", 8000)
 
     # -- export and import (``annotator.gui.transfer``) --------------------------------
     def export_dialog(self) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from annotator.gui import object_actions
 from annotator.gui.canvas import Tool
 from annotator.propagation import Direction
 
@@ -89,15 +90,22 @@ def build_menus(w: MainWindow) -> Shortcuts:
     shortcuts.action(edit, "&Undo", QKeySequence.StandardKey.Undo, w.undo)
     shortcuts.action(edit, "&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], w.redo)
     edit.addSeparator()
-    shortcuts.action(edit, "Delete selected object", None, lambda: w._delete(w.selected))
+    shortcuts.action(
+        edit, "Delete selected object", None, lambda: object_actions.delete(w, w.selected)
+    )
     shortcuts.action(
         edit,
         "Selected object &absent from this frame on",
         "A",
-        w.mark_absent_from_here,
+        lambda: object_actions.mark_absent_from_here(w),
         "Selected object left the shot: absent from here on",
     )
-    shortcuts.action(edit, "&Clear the selected object's frames…", None, w.clear_frames_dialog)
+    shortcuts.action(
+        edit,
+        "&Clear the selected object's frames…",
+        None,
+        lambda: object_actions.clear_frames_dialog(w),
+    )
 
     tools = m.addMenu("&Tools")
     w.tool_actions = {}
