@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from annotator.video.bench import bench_seek
+from annotator.bench.video import bench_seek
 from tests.test_cli_track import run_cli
 
 
@@ -36,7 +36,7 @@ def test_tracker_bench_cli_writes_json(tmp_path: Path) -> None:
 
 
 def test_store_bench_report_shape() -> None:
-    from annotator.store.bench import bench_store
+    from annotator.bench.store import bench_store
 
     report = bench_store(frames=200, objects=3, width=96, height=64)
     assert report["masks_stored"] == 200 * 3  # the run, redone after undo
@@ -53,7 +53,7 @@ def test_flow_bench_cli_writes_json(tmp_path: Path) -> None:
 
 
 def test_export_memory_stays_flat_with_length() -> None:
-    from annotator.export.bench import _held_mb, bench_export
+    from annotator.bench.export import _held_mb, bench_export
 
     report = bench_export(frames=300, objects=2, width=64, height=48)
     for name, row in report["results"].items():

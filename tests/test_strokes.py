@@ -106,7 +106,7 @@ def test_thinning_and_longest_path() -> None:
 
 
 def test_the_benchmark_cases_do_real_corrections() -> None:
-    from annotator.commands.stroke_bench import _cases
+    from annotator.bench.stroke import _cases
     from annotator.propagation import mask_iou
 
     frame, cases = _cases(427, 240)

@@ -1,4 +1,4 @@
-"""Benchmarks behind ``annotator bench``; each returns a JSON-ready report.
+"""``annotator bench tracker`` and ``annotator bench flow``: tracker speed, JSON-ready reports.
 
 Figures are meant to be read as ratios against a baseline measured in the same
 run (these machines are noisy): for the tracker, batched objects against the
@@ -180,25 +180,3 @@ def bench_flow(frames: int = 20) -> dict[str, object]:
                 "five_objects_vs_one": round(five / one, 3),
             }
     return report
-
-
-def bench_video(frames: int = 2000) -> dict[str, object]:
-    """Seek latency on noise (the decoder's worst case) and on a textured scene."""
-    from annotator.video.bench import bench_seek
-
-    return {
-        "benchmark": "video",
-        "results": {content: bench_seek(frames, content=content) for content in ("noise", "scene")},
-    }
-
-
-def bench_export(frames: int = 10_000, objects: int = 5) -> dict[str, object]:
-    from annotator.export.bench import bench_export as run
-
-    return run(frames, objects)
-
-
-def bench_store(frames: int = 10_000, objects: int = 10) -> dict[str, object]:
-    from annotator.store.bench import bench_store as run
-
-    return run(frames, objects)
