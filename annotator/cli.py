@@ -23,6 +23,7 @@ from annotator.cli_eval import add_eval_parsers, cmd_eval_interactive, cmd_eval_
 from annotator.cli_options import add_tracker_options, say_tracker
 from annotator.core.model import MAX_OBJECT_ID
 from annotator.errors import AnnotatorError
+from annotator.export.formats import EXPORT_FORMATS
 
 log = logging.getLogger("annotator")
 
@@ -97,9 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="write a project as COCO, DAVIS, YouTube-VOS, mattes or video"
     )
     ex.add_argument("project", type=Path)
-    ex.add_argument(
-        "--format", required=True, choices=["coco", "davis", "youtube-vos", "mattes", "overlay"]
-    )
+    ex.add_argument("--format", required=True, choices=list(EXPORT_FORMATS))
     ex.add_argument("--out", type=Path, required=True, help="a .json (coco), .mp4 or a folder")
     ex.add_argument("--objects", type=parse_ids, help="object ids, e.g. 1,2 (default: all)")
     ex.add_argument("--frames", help="A:B, frames A to B-1 (default: all)")
@@ -237,13 +236,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     from annotator.commands.export import export_project
 
+    given = {
+        "with_frames": not args.no_frames,
+        "resize_480p": args.resize_480p,
+        "feather": args.feather,
+    }
     options: dict[str, object] = {"overwrite": args.overwrite}
-    if args.format in ("davis", "youtube-vos"):
-        options["with_frames"] = not args.no_frames
-    if args.format == "davis":
-        options["resize_480p"] = args.resize_480p
-    if args.format == "mattes":
-        options["feather"] = args.feather
+    options.update((k, v) for k, v in given.items() if k in EXPORT_FORMATS[args.format].options)
     with tqdm(unit="frame", desc=f"exporting {args.format}", file=sys.stderr) as bar:
 
         def total(n: int) -> None:

@@ -15,6 +15,7 @@ from annotator.errors import AnnotatorError
 from annotator.export.coco import export_coco
 from annotator.export.common import ExportError, ExportJob, parse_frames, select_objects
 from annotator.export.davis import export_davis, export_youtube_vos
+from annotator.export.formats import FORMATS, IMPORT_FORMATS
 from annotator.export.importers import (
     Imported,
     Progress,
@@ -29,9 +30,6 @@ from annotator.store.project import ProjectStore
 from annotator.video.frame_source import FrameSource, open_source
 
 log = logging.getLogger(__name__)
-
-FORMATS = ("coco", "davis", "youtube-vos", "mattes", "overlay")
-IMPORT_FORMATS = ("davis", "coco", "youtube-vos")
 
 
 def make_job(

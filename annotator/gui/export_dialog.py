@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.commands.export import FORMATS
 from annotator.core.model import AnnotationModel
+from annotator.export.formats import EXPORT_FORMATS, FORMATS
 
 # Formats written to one file, and its suffix; the others fill a folder.
-FILE_SUFFIX = {"coco": ".json", "overlay": ".mp4"}
+FILE_SUFFIX = {name: f.suffix for name, f in EXPORT_FORMATS.items() if f.suffix}
 
 
 @dataclass(frozen=True)
@@ -122,9 +122,10 @@ class ExportDialog(QDialog):
 
     def _format_changed(self, fmt: str) -> None:
         self.out.setText(str(suggested_output(fmt, self.video)))
-        self.with_frames.setEnabled(fmt in ("davis", "youtube-vos"))
-        self.resize_480p.setEnabled(fmt == "davis")
-        self.feather.setEnabled(fmt == "mattes")
+        options = EXPORT_FORMATS[fmt].options
+        self.with_frames.setEnabled("with_frames" in options)
+        self.resize_480p.setEnabled("resize_480p" in options)
+        self.feather.setEnabled("feather" in options)
 
     def _browse(self) -> None:
         fmt = self.format.currentText()
