@@ -335,7 +335,9 @@ class Session:
         """Add a DAVIS, COCO or YouTube-VOS dataset's masks as user keyframes (one undo step)."""
         return self.apply_imported(fmt, path, self.dataset_reader(fmt, path)())
 
-    def dataset_reader(self, fmt: str, path: Path) -> Callable[[], Imported]:
+    def dataset_reader(
+        self, fmt: str, path: Path, seq: str | None = None
+    ) -> Callable[[], Imported]:
         """The slow half of an import, reading and checking the files: a call that touches
         no session state, for any thread. ``apply_imported`` then adds what it found."""
         self._require()
@@ -343,13 +345,16 @@ class Session:
         source = self.source
         assert source is not None  # _require checked it
         size, count = source.size, len(source)
-        return lambda: read_dataset(fmt, path, size, count)
+        return lambda: read_dataset(fmt, path, size, count, seq)
 
-    def apply_imported(self, fmt: str, path: Path, found: Imported) -> tuple[int, int]:
-        """Add a dataset's masks read by ``dataset_reader`` (one undo step): (objects, masks)."""
+    def apply_imported(
+        self, fmt: str, path: Path, found: Imported, keyframes: bool = True
+    ) -> tuple[int, int]:
+        """Add a dataset's masks read by ``dataset_reader`` (one undo step): (objects, masks).
+        Without ``keyframes`` they are propagated frames that a run may replace."""
         store = self._require()
         self._no_run("import")
-        return apply_import(store.model, found, f"import {fmt} {path.name}")
+        return apply_import(store.model, found, f"import {fmt} {path.name}", keyframes)
 
     # -- navigation --------------------------------------------------------------------
     def doubtful_frame(self, frame: int, step: int, objects: list[int] | None = None) -> int | None:

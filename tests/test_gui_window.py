@@ -742,3 +742,33 @@ def test_import_reads_off_the_gui_thread_and_reports_errors(  # type: ignore[no-
     assert not window.import_dataset("coco", bad)
     assert errors and "bad.json" in errors[-1]
     assert window.controller.model.objects == objects_before
+
+
+def test_import_dialog_chooses_the_sequence_and_keyframes_or_not(  # type: ignore[no-untyped-def]
+    window: MainWindow, qtbot, tmp_path: Path
+) -> None:
+    import shutil
+
+    from annotator.gui import transfer
+    from annotator.gui.import_dialog import ImportDialog
+
+    draw_box(qtbot, window, DISC_BOX)
+    run_to_end(qtbot, window, Qt.Key.Key_F)
+    root = tmp_path / "davis"
+    assert window.export("davis", root)
+    annotations = root / "Annotations" / "480p"
+    shutil.copytree(annotations / "sample", annotations / "another")
+    dialog = ImportDialog("davis", root, window.controller.video, window)
+    qtbot.addWidget(dialog)
+    # Two sequences: the one named after the open video is proposed.
+    assert dialog.sequences == ["another", "sample"] and dialog.sequence() == "sample"
+    dialog.as_propagated.setChecked(True)
+    assert not dialog.keyframes()
+    model = window.controller.model
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the run
+    assert model.provenance_counts(1)["propagated"] == 0
+    assert transfer.import_dataset(window, "davis", root, dialog.sequence(), dialog.keyframes())
+    # The imported masks are a new object, stored as propagated frames, not keyframes.
+    new = max(model.objects)
+    counts = model.provenance_counts(new)
+    assert counts["propagated"] == 90 and counts["user"] == 0

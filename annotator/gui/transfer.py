@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QProgressDialog
 from annotator.commands.export import run_export
 from annotator.errors import AnnotatorError
 from annotator.gui.export_dialog import ExportDialog, ExportOptions
+from annotator.gui.import_dialog import ImportDialog
 from annotator.gui.worker import run_off_thread
 
 if TYPE_CHECKING:
@@ -84,17 +85,22 @@ def ask_import(window: MainWindow, fmt: str) -> None:
         path, _ = QFileDialog.getOpenFileName(window, "Import COCO", "", "COCO (*.json)")
     else:
         path = QFileDialog.getExistingDirectory(window, f"Import {fmt}")
-    if path:
-        import_dataset(window, fmt, Path(path))
+    if not path:
+        return
+    options = ImportDialog(fmt, Path(path), window.controller.video, window)
+    if options.exec():
+        import_dataset(window, fmt, Path(path), options.sequence(), options.keyframes())
 
 
-def import_dataset(window: MainWindow, fmt: str, path: Path) -> bool:
+def import_dataset(
+    window: MainWindow, fmt: str, path: Path, seq: str | None = None, keyframes: bool = True
+) -> bool:
     """Read the dataset on a worker thread (a busy dialog meanwhile), then add it here."""
     session = window.controller.session
     try:
-        read = session.dataset_reader(fmt, path)
+        read = session.dataset_reader(fmt, path, seq)
         found = run_off_thread(window, f"Reading {path.name}…", read)
-        objects, masks = session.apply_imported(fmt, path, found)
+        objects, masks = session.apply_imported(fmt, path, found, keyframes)
     except AnnotatorError as exc:
         window.show_error("Import", str(exc))
         return False

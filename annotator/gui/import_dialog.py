@@ -1,0 +1,51 @@
+"""File ▸ Import's options, as ``annotator import`` has them: which DAVIS sequence, and
+whether the masks become locked keyframes or propagated frames that a run may replace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout
+
+
+def davis_sequences(root: Path) -> list[str]:
+    """The sequences of a DAVIS root (``Annotations/480p/<seq>``); empty for a PNG folder."""
+    if any(root.glob("*.png")):
+        return []
+    for sub in ("Annotations/480p", "Annotations/Full-Resolution", "Annotations"):
+        if (root / sub).is_dir():
+            return sorted(d.name for d in (root / sub).iterdir() if d.is_dir())
+    return []
+
+
+class ImportDialog(QDialog):
+    """``sequence()`` (None: the only one, or a PNG folder) and ``keyframes()``."""
+
+    def __init__(self, fmt: str, path: Path, video: Path | None, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.setWindowTitle(f"Import {fmt}")
+        form = QFormLayout(self)
+        self.sequences = davis_sequences(path) if fmt == "davis" else []
+        self.choice = QComboBox()
+        self.choice.addItems(self.sequences)
+        if video is not None and video.stem in self.sequences:
+            self.choice.setCurrentText(video.stem)  # the sequence named after this video
+        if len(self.sequences) > 1:
+            form.addRow("Sequence", self.choice)
+        self.as_propagated = QCheckBox(
+            "As propagated frames, which propagation may replace (not locked keyframes)"
+        )
+        form.addRow(self.as_propagated)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def sequence(self) -> str | None:
+        return self.choice.currentText() if len(self.sequences) > 1 else None
+
+    def keyframes(self) -> bool:
+        return not self.as_propagated.isChecked()
