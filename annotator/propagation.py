@@ -189,7 +189,9 @@ def propagate(
     if len(source) <= max(plan.start, *(r.last for r in plan.runs)):
         raise AnnotatorError(f"the video has {len(source)} frames, fewer than the plan needs")
     first = source[plan.start]
-    near = neighbour_frame(source, plan.start)
+    # Only a box init looks at a neighbouring frame; mask inits need no extra decode.
+    boxed = any(r.start_box is not None for r in plan.runs)
+    near = neighbour_frame(source, plan.start) if boxed else None
     states = {
         r.object_id: (
             tracker.init(first, box=r.start_box, neighbour=near)
@@ -219,13 +221,9 @@ def propagate(
             del states[object_id]
             if low[object_id] >= patience:
                 log.info("object %d stopped at frame %d: low score", object_id, frame_index)
-        cells = {
-            object_id: result_mask(result, Provenance.PROPAGATED, plan.start)
-            for object_id, result in zip(ids, results, strict=True)
-        }
-        yield PropagationStep(
-            frame_index, dict(zip(ids, results, strict=True)), tuple(finished), cells
-        )
+        by_id = dict(zip(ids, results, strict=True))
+        cells = {k: result_mask(r, Provenance.PROPAGATED, plan.start) for k, r in by_id.items()}
+        yield PropagationStep(frame_index, by_id, tuple(finished), cells)
 
 
 def neighbour_frame(source: FrameSource, index: int) -> np.ndarray | None:

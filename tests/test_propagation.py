@@ -287,3 +287,18 @@ def test_steps_arrive_encoded_so_the_consumer_only_applies_them(
     for step in steps:
         [(object_id, frame, cell)] = masks_to_write(model, plan, step)
         assert (object_id, frame, cell) == (1, step.frame, step.cells[1])
+
+
+def test_a_run_from_masks_decodes_no_neighbour_frame() -> None:
+    # Only a box init compares with a neighbouring frame; a mask start reads just the
+    # frames it propagates over.
+    reads: list[int] = []
+
+    class Counting(IndexedFrames):
+        def __getitem__(self, i: int) -> np.ndarray:
+            reads.append(i)
+            return super().__getitem__(i)
+
+    model = model_with({1: [0]}, n=8)
+    list(propagate(PropagationPlan.from_model(model, 0, "forward"), Counting(8), ShiftTracker()))
+    assert reads == list(range(8))

@@ -12,8 +12,8 @@ that follows the object so closely that nothing else moves either) falls back
 to the plain box init.
 
 On the DAVIS-2016 train split (box = the ground truth's bounding box, every
-10th frame, neighbour 3 frames later) the mean IoU went from 0.731 to 0.777 on
-the part tuned on and from 0.661 to 0.705 on the part held out
+10th frame, neighbour 3 frames later) the mean IoU went from 0.731 to 0.776 on
+the part tuned on and from 0.661 to 0.707 on the part held out
 (``scripts/tune_box_mask.py``).
 
 Frames are RGB uint8 (H, W, 3); boxes xywh in pixels; masks (H, W) uint8 0/1.
