@@ -213,9 +213,13 @@ class Session:
 
     # -- edits -------------------------------------------------------------------------
     def _require(self) -> ProjectStore:
+        return self._open()[0]
+
+    def _open(self) -> tuple[ProjectStore, FrameSource]:
+        """The open project and its frames; ``AnnotatorError`` when nothing is open."""
         if self.store is None or self.source is None:
             raise AnnotatorError("open a video first")
-        return self.store
+        return self.store, self.source
 
     def _no_run(self, what: str) -> None:
         if self.is_running:
@@ -223,10 +227,8 @@ class Session:
 
     def add_box_object(self, frame: int, box: tuple[float, float, float, float]) -> int:
         """A new object from an xywh box on ``frame``: its init mask comes from the tracker."""
-        store = self._require()
+        store, source = self._open()
         self._no_run("add an object")
-        source = self.source
-        assert source is not None  # _require checked it
         image, near = source[frame], neighbour_frame(source, frame)
         [object_id] = add_box_objects(
             store.model, self.tracker, image, frame, [box], neighbour=near
@@ -237,10 +239,8 @@ class Session:
         self, object_id: int, frame: int, box: tuple[float, float, float, float]
     ) -> None:
         """A new box for an existing object on ``frame``: a fresh init mask there (a keyframe)."""
-        store = self._require()
+        store, source = self._open()
         self._no_run("re-initialise an object")
-        source = self.source
-        assert source is not None  # _require checked it
         image, near = source[frame], neighbour_frame(source, frame)
         box = validate_box(box, image.shape)
         tracker = self.tracker
@@ -259,16 +259,14 @@ class Session:
     def apply_strokes(self, object_id: int, frame: int, strokes: list[Stroke]) -> None:
         """Correction strokes on an object's mask on ``frame``, snapped to the image near
         them (``annotator.tracking.strokes``): a locked keyframe, one undo step."""
-        store = self._require()
+        store, source = self._open()
         self._no_run("correct a mask")
-        source = self.source
-        assert source is not None  # _require checked it
         store.apply(stroke_edit(store.model, object_id, frame, source.__getitem__, strokes))
 
     def mask_array(self, object_id: int, frame: int) -> np.ndarray:
         """(H, W) uint8 mask of an object on a frame; zeros where it has none."""
-        store = self._require()
-        w, h = self.source.size  # type: ignore[union-attr]
+        store, source = self._open()
+        w, h = source.size
         return current_mask(store.model, object_id, frame, (h, w))
 
     def new_object_info(self, name: str | None = None) -> ObjectInfo:
@@ -327,23 +325,17 @@ class Session:
     # -- datasets ----------------------------------------------------------------------
     def export_job(self, objects: list[int] | None = None, frames: str | None = None) -> ExportJob:
         """What File ▸ Export writes: the open project's objects and frames."""
-        store = self._require()
+        store, source = self._open()
         self._no_run("export")
-        return make_job(store, self.source, objects, frames)  # type: ignore[arg-type]
-
-    def import_dataset(self, fmt: str, path: Path) -> tuple[int, int]:
-        """Add a DAVIS, COCO or YouTube-VOS dataset's masks as user keyframes (one undo step)."""
-        return self.apply_imported(fmt, path, self.dataset_reader(fmt, path)())
+        return make_job(store, source, objects, frames)
 
     def dataset_reader(
         self, fmt: str, path: Path, seq: str | None = None
     ) -> Callable[[], Imported]:
         """The slow half of an import, reading and checking the files: a call that touches
         no session state, for any thread. ``apply_imported`` then adds what it found."""
-        self._require()
+        _, source = self._open()
         self._no_run("import")
-        source = self.source
-        assert source is not None  # _require checked it
         size, count = source.size, len(source)
         return lambda: read_dataset(fmt, path, size, count, seq)
 
@@ -387,11 +379,9 @@ class Session:
     ) -> PropagationRun:
         """A run from ``frame``, for the caller to drive (``run.steps()`` on any thread)
         and apply (``apply_step`` here); ``finish_run`` ends it. One undo step."""
-        store = self._require()
+        store, source = self._open()
         if self.is_running:
             raise AnnotatorError("a propagation is already running")
-        source = self.source
-        assert source is not None  # _require checked it
         plan = PropagationPlan.from_model(store.model, frame, direction, objects)
         if not plan.runs:
             reasons = "; ".join(f"object {k} {why}" for k, why in plan.skipped.items())

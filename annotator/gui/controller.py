@@ -155,9 +155,6 @@ class Controller(QObject):
     def export_job(self, objects: list[int] | None = None, frames: str | None = None) -> ExportJob:
         return self.session.export_job(objects, frames)
 
-    def import_dataset(self, fmt: str, path: Path) -> tuple[int, int]:
-        return self.session.import_dataset(fmt, path)
-
     def doubtful_frame(self, frame: int, step: int, objects: list[int] | None = None) -> int | None:
         return self.session.doubtful_frame(frame, step, objects)
 
