@@ -83,6 +83,24 @@ def _single_sequence(root: Path, what: str) -> Path:
     return subs[0]
 
 
+def davis_sequences_folder(root: Path) -> Path | None:
+    """The folder of a DAVIS root that holds one folder per sequence, if any."""
+    for sub in ("Annotations/480p", "Annotations/Full-Resolution", "Annotations"):
+        if (root / sub).is_dir():
+            return root / sub
+    return None
+
+
+def davis_sequences(root: Path) -> list[str]:
+    """The sequence names of a DAVIS root, sorted; none for a folder of PNGs."""
+    folder = None if any(root.glob("*.png")) else davis_sequences_folder(root)
+    return _subfolders(folder) if folder else []
+
+
+def _subfolders(folder: Path) -> list[str]:
+    return sorted(d.name for d in folder.iterdir() if d.is_dir())
+
+
 def davis_annotations(root: Path, seq: str | None = None) -> Path:
     """The folder of PNGs in a DAVIS root (``Annotations/480p/<seq>``), or ``root`` itself.
 
@@ -92,15 +110,15 @@ def davis_annotations(root: Path, seq: str | None = None) -> Path:
         raise ExportError(f"{root} is not a folder")
     if seq is None and any(root.glob("*.png")):
         return root
-    for sub in ("Annotations/480p", "Annotations/Full-Resolution", "Annotations"):
-        if (root / sub).is_dir():
-            if seq is None:
-                return _single_sequence(root / sub, "sequence (choose one with --seq)")
-            if not (root / sub / seq).is_dir():
-                have = ", ".join(sorted(d.name for d in (root / sub).iterdir() if d.is_dir()))
-                raise ExportError(f"{root / sub} has no sequence {seq!r}; it has {have}")
-            return root / sub / seq
-    raise ExportError(f"{root} is not a DAVIS folder: no Annotations/480p/<sequence>/")
+    folder = davis_sequences_folder(root)
+    if folder is None:
+        raise ExportError(f"{root} is not a DAVIS folder: no Annotations/480p/<sequence>/")
+    if seq is None:
+        return _single_sequence(folder, "sequence (choose one with --seq)")
+    if not (folder / seq).is_dir():
+        have = ", ".join(_subfolders(folder))
+        raise ExportError(f"{folder} has no sequence {seq!r}; it has {have}")
+    return folder / seq
 
 
 def import_davis(

@@ -38,6 +38,17 @@ a rotated box. Get it in one of these ways:</p>
 </ul>"""
 
 
+def ok_cancel(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+    """An OK (labelled ``ok_text``) and Cancel pair that accepts or rejects ``dialog``."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 class DownloadWorker(QObject):
     """Downloads the default checkpoint. Signals: ``progress(done, total)`` (bytes; total 0
     when unknown), then ``finished(path, error)`` once, with one of the two empty."""

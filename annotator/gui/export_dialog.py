@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.model import AnnotationModel
 from annotator.export.formats import EXPORT_FORMATS, FORMATS
+from annotator.gui.dialogs import ok_cancel
 
 # Formats written to one file, and its suffix; the others fill a folder.
 FILE_SUFFIX = {name: f.suffix for name, f in EXPORT_FORMATS.items() if f.suffix}
@@ -109,13 +109,7 @@ class ExportDialog(QDialog):
         form.addRow("DAVIS, YouTube-VOS", self.with_frames)
         form.addRow("DAVIS", self.resize_480p)
         form.addRow("Mattes: soft edge", self.feather)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(ok_cancel(self, "Export"))
         self.setMinimumWidth(560)
         self.format.currentTextChanged.connect(self._format_changed)
         self._format_changed(self.format.currentText())

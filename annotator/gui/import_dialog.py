@@ -5,17 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QFormLayout
 
-
-def davis_sequences(root: Path) -> list[str]:
-    """The sequences of a DAVIS root (``Annotations/480p/<seq>``); empty for a PNG folder."""
-    if any(root.glob("*.png")):
-        return []
-    for sub in ("Annotations/480p", "Annotations/Full-Resolution", "Annotations"):
-        if (root / sub).is_dir():
-            return sorted(d.name for d in (root / sub).iterdir() if d.is_dir())
-    return []
+from annotator.export.importers import davis_sequences
+from annotator.gui.dialogs import ok_cancel
 
 
 class ImportDialog(QDialog):
@@ -36,13 +29,7 @@ class ImportDialog(QDialog):
             "As propagated frames, which propagation may replace (not locked keyframes)"
         )
         form.addRow(self.as_propagated)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(ok_cancel(self, "Import"))
 
     def sequence(self) -> str | None:
         return self.choice.currentText() if len(self.sequences) > 1 else None

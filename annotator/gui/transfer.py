@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from annotator.commands.export import run_export
-from annotator.errors import AnnotatorError
 from annotator.gui.export_dialog import ExportDialog, ExportOptions
 from annotator.gui.import_dialog import ImportDialog
 from annotator.gui.worker import run_off_thread
@@ -46,7 +45,8 @@ def export_with(window: MainWindow, options: ExportOptions) -> bool:
     if not options.objects:
         window.show_error("Export", "no object is ticked; tick at least one")
         return False
-    try:
+
+    def run() -> bool:
         job = window.controller.export_job(options.objects, options.frames or None)
         steps = run_export(
             job,
@@ -57,23 +57,21 @@ def export_with(window: MainWindow, options: ExportOptions) -> bool:
             feather=options.feather,
             resize_480p=options.resize_480p,
         )
-    except AnnotatorError as exc:
-        window.show_error("Export", str(exc))
+        progress = QProgressDialog(f"Exporting {fmt}…", "Cancel", 0, len(job.frames), window)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        try:
+            for done, _ in enumerate(steps, start=1):
+                progress.setValue(done)
+                if progress.wasCanceled():
+                    steps.close()  # the staged output is removed
+                    return False
+        finally:
+            progress.close()
+        return True
+
+    if not window._guard("Export", run):
         return False
-    progress = QProgressDialog(f"Exporting {fmt}…", "Cancel", 0, len(job.frames), window)
-    progress.setWindowModality(Qt.WindowModality.WindowModal)
-    progress.setMinimumDuration(300)
-    try:
-        for done, _ in enumerate(steps, start=1):
-            progress.setValue(done)
-            if progress.wasCanceled():
-                steps.close()  # the staged output is removed
-                return False
-    except AnnotatorError as exc:
-        window.show_error("Export", str(exc))
-        return False
-    finally:
-        progress.close()
     window.statusBar().showMessage(f"exported {fmt} to {out}", 5000)
     return True
 
@@ -97,12 +95,15 @@ def import_dataset(
 ) -> bool:
     """Read the dataset on a worker thread (a busy dialog meanwhile), then add it here."""
     session = window.controller.session
-    try:
+
+    def run() -> tuple[int, int]:
         read = session.dataset_reader(fmt, path, seq)
         found = run_off_thread(window, f"Reading {path.name}…", read)
-        objects, masks = session.apply_imported(fmt, path, found, keyframes)
-    except AnnotatorError as exc:
-        window.show_error("Import", str(exc))
+        return session.apply_imported(fmt, path, found, keyframes)
+
+    added = window._guard("Import", run)
+    if added is None:
         return False
+    objects, masks = added
     window.statusBar().showMessage(f"imported {masks} masks of {objects} objects", 5000)
     return True
