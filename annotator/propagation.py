@@ -39,10 +39,11 @@ mask's origin replaces it (it starts from a nearer or a newer keyframe).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -162,12 +163,32 @@ class PropagationStep:
 
     ``cells``: each result already encoded as a stored mask (RLE), by the thread
     that runs the generator, so the consumer (the GUI thread) only applies them.
+    ``writes``: when the generator was given the cells that existed before the
+    run, the (object, frame, mask) cells to write after the blending rules,
+    also made on the generator's thread; None otherwise.
     """
 
     frame: int
     results: dict[int, TrackResult]
     finished: tuple[int, ...] = ()
     cells: dict[int, FrameMask] = field(default_factory=dict)
+    writes: list[tuple[int, int, FrameMask]] | None = None
+
+
+# (object, frame) -> the stored mask there, or None: what a step is blended with.
+ExistingCells = Callable[[int, int], FrameMask | None]
+
+
+def snapshot_cells(model: AnnotationModel, plan: PropagationPlan) -> ExistingCells:
+    """The plan's objects' cells as they are now, readable from another thread.
+
+    Nothing but the run writes to those objects while it lasts (the session
+    refuses edits during a run), and a run writes each frame once, so the
+    snapshot is what ``model.mask`` would answer for every frame it blends.
+    FrameMasks are frozen, so copying the per-object dicts is enough.
+    """
+    cells = {r.object_id: dict(model.frames_of(r.object_id)) for r in plan.runs}
+    return lambda object_id, frame: cells.get(object_id, {}).get(frame)
 
 
 def propagate(
@@ -177,8 +198,12 @@ def propagate(
     cancel: threading.Event | None = None,
     stop_below: float | None = None,
     patience: int = 3,
+    existing: ExistingCells | None = None,
 ) -> Iterator[PropagationStep]:
     """Yield a ``PropagationStep`` per frame until every object has stopped.
+
+    With ``existing`` (see ``snapshot_cells``), each step also carries its
+    ``writes``, blended here, so the consumer decodes and encodes nothing.
 
     One ``tracker.track`` call per frame covers all running objects. ``cancel``
     is checked before each frame. With ``stop_below``, an object stops after
@@ -223,7 +248,10 @@ def propagate(
                 log.info("object %d stopped at frame %d: low score", object_id, frame_index)
         by_id = dict(zip(ids, results, strict=True))
         cells = {k: result_mask(r, Provenance.PROPAGATED, plan.start) for k, r in by_id.items()}
-        yield PropagationStep(frame_index, by_id, tuple(finished), cells)
+        out = PropagationStep(frame_index, by_id, tuple(finished), cells)
+        if existing is not None:
+            out = dataclasses.replace(out, writes=masks_to_write(existing, plan, out))
+        yield out
 
 
 def neighbour_frame(source: FrameSource, index: int) -> np.ndarray | None:
@@ -247,12 +275,15 @@ def _is_low(result: TrackResult, threshold: float | None) -> bool:
 
 
 def masks_to_write(
-    model: AnnotationModel, plan: PropagationPlan, step: PropagationStep
+    existing_cells: ExistingCells, plan: PropagationPlan, step: PropagationStep
 ) -> list[tuple[int, int, FrameMask]]:
-    """(object, frame, mask) cells for one step, after the blending rules; locked frames kept."""
+    """(object, frame, mask) cells for one step, after the blending rules; locked frames kept.
+
+    existing_cells: what is stored before this step (``model.mask``, or a snapshot).
+    """
     out = []
     for object_id, result in step.results.items():
-        existing = model.mask(object_id, step.frame)
+        existing = existing_cells(object_id, step.frame)
         if existing is not None and existing.locked:
             continue
         mask = step.cells.get(object_id) or result_mask(result, Provenance.PROPAGATED, plan.start)

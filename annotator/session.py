@@ -35,11 +35,13 @@ from annotator.export.common import ExportJob
 from annotator.export.importers import Imported
 from annotator.propagation import (
     Direction,
+    ExistingCells,
     PropagationPlan,
     PropagationStep,
     neighbour_frame,
     propagate,
     result_mask,
+    snapshot_cells,
 )
 from annotator.store.lock import ProjectLockedError
 from annotator.store.project import ProjectStore
@@ -72,6 +74,7 @@ class PropagationRun:
     plan: PropagationPlan
     frames: Callable[[], FrameSource]
     tracker: Tracker
+    existing: ExistingCells | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     stop_below: float | None = None
     done: int = 0
@@ -85,7 +88,15 @@ class PropagationRun:
         it again. Raises ``AnnotatorError`` for a frame that cannot be read.
         """
         with self.frames() as source:
-            for step in propagate(self.plan, source, self.tracker, self.cancel, self.stop_below):
+            steps = propagate(
+                self.plan,
+                source,
+                self.tracker,
+                self.cancel,
+                self.stop_below,
+                existing=self.existing,
+            )
+            for step in steps:
                 yield step, source[step.frame]
 
     @property
@@ -390,7 +401,15 @@ class Session:
             )
         # The run reads frames with its own decoder, so the user's scrubbing does not move
         # it; a twin reuses the open video's packet index instead of demuxing it again.
-        run = PropagationRun(plan, source.twin, self.tracker, stop_below=stop_below)
+        # Blending reads the cells the run meets; a snapshot taken here lets the run's
+        # thread blend and encode, so the owning (GUI) thread only applies.
+        run = PropagationRun(
+            plan,
+            source.twin,
+            self.tracker,
+            existing=snapshot_cells(store.model, plan),
+            stop_below=stop_below,
+        )
         store.model.begin_group(f"propagate {plan.direction} from frame {frame}")
         self.run = run
         return run

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from annotator.commands.propagate import run_propagation
+from annotator.commands.propagate import apply_step, run_propagation
 from annotator.core import rle
 from annotator.core.model import AnnotationModel, FrameMask, ObjectInfo, Provenance
 from annotator.propagation import (
@@ -19,6 +19,7 @@ from annotator.propagation import (
     mask_iou,
     masks_to_write,
     propagate,
+    snapshot_cells,
 )
 from annotator.tracking.base import TrackResult, box_from_init, box_polygon
 
@@ -166,7 +167,7 @@ def test_a_run_is_one_undo_step_and_never_touches_user_frames() -> None:
     plan = PropagationPlan.from_model(model, 0, "forward")
     fake = next(propagate(plan, IndexedFrames(30), ShiftTracker()))
     model.apply(model.set_masks("draw", [(1, 1, user(40))]))
-    assert masks_to_write(model, plan, fake) == []
+    assert masks_to_write(model.mask, plan, fake) == []
     model.undo()
     assert model.undo().label == "propagate forward from frame 0"
     assert sorted(model.frames_of(1)) == [0, 10]
@@ -285,8 +286,40 @@ def test_steps_arrive_encoded_so_the_consumer_only_applies_them(
 
     monkeypatch.setattr(rle, "encode", no_encoding)
     for step in steps:
-        [(object_id, frame, cell)] = masks_to_write(model, plan, step)
+        [(object_id, frame, cell)] = masks_to_write(model.mask, plan, step)
         assert (object_id, frame, cell) == (1, step.frame, step.cells[1])
+
+
+def test_a_snapshot_lets_the_generator_blend_so_the_consumer_only_applies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Keyframes 0 and 10; a forward run first, then a backward run that meets it.
+    model = model_with({1: [0, 10]})
+    frames = IndexedFrames(30)
+    run_propagation(
+        model, frames, ShiftTracker(dx=1), PropagationPlan.from_model(model, 0, "forward")
+    )
+    expected = model_with({1: [0, 10]})
+    run_propagation(
+        expected, frames, ShiftTracker(dx=1), PropagationPlan.from_model(expected, 0, "forward")
+    )
+    run_propagation(
+        expected, frames, ShiftTracker(dx=0), PropagationPlan.from_model(expected, 10, "backward")
+    )
+    plan = PropagationPlan.from_model(model, 10, "backward")
+    steps = list(propagate(plan, frames, ShiftTracker(dx=0), existing=snapshot_cells(model, plan)))
+    assert any(w[2].provenance is Provenance.BLENDED for s in steps for w in s.writes or [])
+
+    def no_codec(*_: object) -> dict:
+        raise AssertionError("decoded or encoded on the consumer's thread")
+
+    monkeypatch.setattr(rle, "encode", no_codec)
+    monkeypatch.setattr(rle, "decode", no_codec)
+    with model.group("backward"):
+        for step in steps:
+            apply_step(model, plan, step)
+    for f in range(1, 10):
+        assert model.mask(1, f) == expected.mask(1, f)
 
 
 def test_a_run_from_masks_decodes_no_neighbour_frame() -> None:

@@ -81,8 +81,13 @@ def add_box_objects(
 
 
 def apply_step(model: AnnotationModel, plan: PropagationPlan, step: PropagationStep) -> None:
-    """Write one step's masks into the model (blending, never over locked frames)."""
-    model.apply(model.set_masks("propagate", masks_to_write(model, plan, step)))
+    """Write one step's masks into the model (blending, never over locked frames).
+
+    A step that carries its ``writes`` (blended on the generator's thread) is
+    applied as it is; otherwise the blending is done here against the model.
+    """
+    writes = step.writes if step.writes is not None else masks_to_write(model.mask, plan, step)
+    model.apply(model.set_masks("propagate", writes))
 
 
 def run_propagation(
