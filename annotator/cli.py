@@ -23,7 +23,7 @@ from annotator.cli_eval import add_eval_parsers, cmd_eval_interactive, cmd_eval_
 from annotator.cli_options import add_tracker_options, say_tracker
 from annotator.core.model import MAX_OBJECT_ID
 from annotator.errors import AnnotatorError
-from annotator.export.formats import EXPORT_FORMATS
+from annotator.export.formats import EXPORT_FORMATS, ExportSettings
 
 log = logging.getLogger("annotator")
 
@@ -236,13 +236,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     from annotator.commands.export import export_project
 
-    given = {
-        "with_frames": not args.no_frames,
-        "resize_480p": args.resize_480p,
-        "feather": args.feather,
-    }
-    options: dict[str, object] = {"overwrite": args.overwrite}
-    options.update((k, v) for k, v in given.items() if k in EXPORT_FORMATS[args.format].options)
+    settings = ExportSettings(
+        overwrite=args.overwrite,
+        with_frames=not args.no_frames,
+        feather=args.feather,
+        resize_480p=args.resize_480p,
+    )
     with tqdm(unit="frame", desc=f"exporting {args.format}", file=sys.stderr) as bar:
 
         def total(n: int) -> None:
@@ -257,7 +256,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             args.frames,
             on_frame=lambda _f: bar.update(1),
             on_total=total,
-            **options,
+            settings=settings,
         )
     log.info("wrote %s (%d frames)", args.out, done)
     return 0

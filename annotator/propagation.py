@@ -51,9 +51,9 @@ import numpy as np
 from annotator.core import rle
 from annotator.core.model import AnnotationModel, FrameMask, Provenance
 from annotator.errors import AnnotatorError
-from annotator.tracking.base import Tracker, TrackResult, polygon_box
+from annotator.tracking.base import Tracker, TrackResult
 from annotator.tracking.box_mask import neighbour_index
-from annotator.tracking.geometry import signed_distance
+from annotator.tracking.geometry import polygon_box, signed_distance
 from annotator.video.frame_source import FrameSource
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ from annotator.core import rle
 from annotator.core.model import FrameMask, ObjectInfo, Provenance
 from annotator.errors import AnnotatorError
 from annotator.export.common import ExportError, parse_frames
+from annotator.export.formats import ExportSettings
 from annotator.export.palette import davis_palette
 from annotator.video.frame_source import open_source
 from annotator.video.synthetic import render_frames, write_video
@@ -121,14 +122,19 @@ def test_davis_layout_palette_and_frames(project: Path, tmp_path: Path) -> None:
     objects, masks = import_into_project(tmp_path / "from_davis.annot", "davis", out)
     assert objects == 3 and masks == len(all_masks(project))
     resized = tmp_path / "davis480"
-    export_project(project, "davis", resized, resize_480p=True, with_frames=False)
+    export_project(
+        project,
+        "davis",
+        resized,
+        settings=ExportSettings(resize_480p=True, with_frames=False),
+    )
     small = Image.open(resized / "Annotations" / "480p" / "clip" / "00003.png")
     assert small.size == (800, 480) and not (resized / "JPEGImages").exists()
 
 
 def test_youtube_vos_meta(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "yt"
-    export_project(project, "youtube-vos", out, with_frames=False)
+    export_project(project, "youtube-vos", out, settings=ExportSettings(with_frames=False))
     meta = json.loads((out / "meta.json").read_text())
     objects = meta["videos"]["clip"]["objects"]
     assert objects["3"] == {"category": "ball", "frames": [f"{i:05d}" for i in range(6)]}
@@ -149,7 +155,7 @@ def test_mattes_and_feather(project: Path, tmp_path: Path) -> None:
     ]
     assert np.array(Image.open(out / "3_object_3" / "00007.png")).max() == 0  # absent there
     soft = tmp_path / "soft"
-    export_project(project, "mattes", soft, objects=[1], feather=6)
+    export_project(project, "mattes", soft, objects=[1], settings=ExportSettings(feather=6))
     values = np.unique(np.array(Image.open(soft / "1_object_1" / "00002.png")))
     assert len(values) > 10  # a ramp, not a hard edge
 
@@ -207,7 +213,9 @@ def test_exports_get_the_users_permissions_and_stale_staging_is_cleaned(
 
     old = os.umask(0o022)
     try:
-        export_project(project, "davis", tmp_path / "davis", with_frames=False)
+        export_project(
+            project, "davis", tmp_path / "davis", settings=ExportSettings(with_frames=False)
+        )
         export_project(project, "coco", tmp_path / "c.json")
     finally:
         os.umask(old)
@@ -224,7 +232,7 @@ def test_exports_get_the_users_permissions_and_stale_staging_is_cleaned(
     live = tmp_path / f".out.{os.getppid()}.abc"
     stale.mkdir()
     live.mkdir()
-    export_project(project, "davis", tmp_path / "out", with_frames=False)
+    export_project(project, "davis", tmp_path / "out", settings=ExportSettings(with_frames=False))
     assert not stale.exists() and live.exists()
 
 
@@ -329,7 +337,7 @@ def test_export_and_import_report_their_totals(project: Path, tmp_path: Path) ->
     totals: list[int] = []
     frames: list[int] = []
     done = export_project(
-        project, "davis", tmp_path / "d", with_frames=False,
+        project, "davis", tmp_path / "d", settings=ExportSettings(with_frames=False),
         on_frame=frames.append, on_total=totals.append,
     )  # fmt: skip
     assert totals == [N] and done == N and frames == list(range(N))

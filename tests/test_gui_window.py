@@ -17,6 +17,8 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from annotator.core.model import Provenance
+from annotator.export.common import ExportJob
+from annotator.export.formats import ExportSettings
 from annotator.gui.app import sample_clip, start_path
 from annotator.gui.controller import Controller
 from annotator.gui.main_window import MainWindow
@@ -695,14 +697,15 @@ def test_export_dialog_options_reach_the_exporter(  # type: ignore[no-untyped-de
     dialog.with_frames.setChecked(False)
     dialog.overwrite.setChecked(True)
     options = dialog.options()
-    assert (options.objects, options.frames, options.with_frames) == ([1], "10:20", False)
+    assert (options.objects, options.frames, options.settings.with_frames) == ([1], "10:20", False)
 
     seen: dict = {}
     real = transfer.run_export
 
-    def spy(job, fmt, out, **kwargs):  # type: ignore[no-untyped-def]
-        seen.update(fmt=fmt, out=out, frames=job.frames, objects=list(job.objects), **kwargs)
-        return real(job, fmt, out, **kwargs)
+    def spy(job: ExportJob, fmt: str, out: Path, settings: ExportSettings) -> Iterator[int]:
+        seen.update(fmt=fmt, out=out, frames=job.frames, objects=list(job.objects))
+        seen.update(with_frames=settings.with_frames, overwrite=settings.overwrite)
+        return real(job, fmt, out, settings)
 
     monkeypatch.setattr(transfer, "run_export", spy)
     assert transfer.export_with(window, options)

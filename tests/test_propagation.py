@@ -21,7 +21,8 @@ from annotator.propagation import (
     propagate,
     snapshot_cells,
 )
-from annotator.tracking.base import TrackResult, box_from_init, box_polygon
+from annotator.tracking.base import TrackResult, box_from_init
+from annotator.tracking.geometry import box_polygon
 
 H, W = 40, 120
 

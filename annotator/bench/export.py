@@ -17,6 +17,7 @@ import resource
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -53,14 +54,17 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _timed(run, job: ExportJob, out: Path) -> float:  # type: ignore[no-untyped-def]
+Exporter = Callable[[ExportJob, Path], Iterator[int]]
+
+
+def _timed(run: Exporter, job: ExportJob, out: Path) -> float:
     start = time.perf_counter()
     for _ in run(job, out):
         pass
     return time.perf_counter() - start
 
 
-def _held_mb(run, job: ExportJob, out: Path) -> float:  # type: ignore[no-untyped-def]
+def _held_mb(run: Exporter, job: ExportJob, out: Path) -> float:
     """The most memory (MB) the export allocated above where it started."""
     tracemalloc.start()
     try:
@@ -79,15 +83,16 @@ def bench_export(
     model = _model(frames, objects, width, height)
     ids = tuple(range(1, objects + 1))
     short = min(1000, max(frames // 10, 1))
+    results: dict[str, object] = {}
     report: dict[str, object] = {
         "benchmark": "export",
         "frames": frames,
         "objects": objects,
         "frame_size": [width, height],
         "peak_rss_mb_project_in_memory": round(_peak_mb(), 1),
-        "results": {},
+        "results": results,
     }
-    formats = {
+    formats: dict[str, Exporter] = {
         "coco": lambda job, out: export_coco(job, out / "coco.json"),
         "davis_annotations": lambda job, out: export_davis(job, out / "davis", False),
     }
@@ -109,5 +114,5 @@ def bench_export(
             row["held_growth_mb_full_vs_short"] = round(
                 row["full_held_mb"] - row["short_held_mb"], 3
             )
-            report["results"][name] = row  # type: ignore[index]
+            results[name] = row
     return report

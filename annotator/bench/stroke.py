@@ -57,7 +57,7 @@ def _cases(
 def bench_stroke(repeats: int = 20, width: int = 854, height: int = 480) -> dict[str, object]:
     """Median, 95th percentile and worst time per case, in ms, and the brush's median."""
     frame, cases = _cases(width, height)
-    results: dict[str, object] = {}
+    results: dict[str, dict[str, float]] = {}
     for name, (mask, strokes) in cases.items():
 
         def snap_once(m: np.ndarray = mask, s: list[Stroke] = strokes) -> None:
@@ -77,7 +77,7 @@ def bench_stroke(repeats: int = 20, width: int = 854, height: int = 480) -> dict
             "brush_median_ms": round(float(np.median(plain)), 3),
             "vs_brush": round(float(np.median(snap) / max(np.median(plain), 1e-6)), 1),
         }
-    worst = max(r["p95_ms"] for r in results.values())  # type: ignore[index]
+    worst = max(r["p95_ms"] for r in results.values())
     return {
         "benchmark": "stroke",
         "frame_size": [width, height],

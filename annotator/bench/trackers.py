@@ -77,6 +77,7 @@ def bench_tracker(
     if device in ("auto", "cuda") and torch.cuda.is_available():
         devices.append("cuda")
     clip = synthetic_clip(frames + 3)
+    results: dict[str, object] = {}
     report: dict[str, object] = {
         "benchmark": "tracker",
         "frame_size": [854, 480],
@@ -84,7 +85,7 @@ def bench_tracker(
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "machine": platform.processor() or platform.machine(),
-        "results": {},
+        "results": results,
     }
     torch.manual_seed(0)
     net = load_network(weights) if weights is not None else SiamMaskNet().eval()
@@ -94,7 +95,7 @@ def bench_tracker(
         one = _tracker_case(tracker, clip, 1, True, frames)
         four_batched = _tracker_case(tracker, clip, 4, True, frames)
         four_sequential = _tracker_case(tracker, clip, 4, False, frames)
-        report["results"][name] = {  # type: ignore[index]
+        results[name] = {
             "device": device_label(dev),
             "fps_1_object": round(one, 3),
             "fps_4_objects_batched": round(four_batched, 3),
@@ -153,13 +154,14 @@ def bench_flow(frames: int = 20) -> dict[str, object]:
 
     from annotator.video.synthetic import render_frames
 
+    results: dict[str, object] = {}
     report: dict[str, object] = {
         "benchmark": "flow",
         "frames_timed": frames,
         "opencv": cv2.__version__,
         "opencv_threads": cv2.getNumThreads(),
         "machine": platform.processor() or platform.machine(),
-        "results": {},
+        "results": results,
     }
     for label, (width, height) in (("480p", (854, 480)), ("1080p", (1920, 1080))):
         clip, _ = render_frames(frames + 3, width, height)
@@ -169,7 +171,7 @@ def bench_flow(frames: int = 20) -> dict[str, object]:
             warp = _flow_case(plain, clip, 1, frames)
             one = _flow_case(FlowConfig(preset=preset), clip, 1, frames)
             five = _flow_case(FlowConfig(preset=preset), clip, 5, frames)
-            report["results"][f"{label}_{preset}"] = {  # type: ignore[index]
+            results[f"{label}_{preset}"] = {
                 "frame_size": [width, height],
                 "preset": preset,
                 "fps_flow_only": round(bare, 2),

@@ -14,8 +14,7 @@ import numpy as np
 
 from annotator.core import rle
 from annotator.core.model import AnnotationModel, Edit, FrameMask, Provenance
-from annotator.tracking.base import box_polygon
-from annotator.tracking.geometry import mask_bbox
+from annotator.tracking.geometry import box_polygon, mask_bbox
 from annotator.tracking.strokes import Stroke, StrokeWeights, apply_strokes
 
 

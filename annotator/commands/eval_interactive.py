@@ -59,15 +59,9 @@ def play(seq: Sequence, tracker: Tracker, rounds: int, perfect: bool = False) ->
             raise AnnotatorError(f"{seq.name}: no object is visible on frame 0")
         model = AnnotationModel(len(source), history_bytes=0)
         first = source[0]
-        boxes = [mask_bbox(gts[0] == k) for k in truth_ids]
-        ids = add_box_objects(
-            model,
-            tracker,
-            first,
-            0,
-            boxes,  # type: ignore[arg-type]
-            neighbour=neighbour_frame(source, 0),
-        )
+        # Every id here is on frame 0, so its box is never None.
+        boxes = [b for k in truth_ids if (b := mask_bbox(gts[0] == k)) is not None]
+        ids = add_box_objects(model, tracker, first, 0, boxes, neighbour=neighbour_frame(source, 0))
         pairs = list(zip(ids, truth_ids, strict=True))
         shape = gts[0].shape
         init_j = float(

@@ -15,7 +15,7 @@ from annotator.errors import AnnotatorError
 from annotator.export.coco import export_coco
 from annotator.export.common import ExportError, ExportJob, parse_frames, select_objects
 from annotator.export.davis import export_davis, export_youtube_vos
-from annotator.export.formats import FORMATS, IMPORT_FORMATS
+from annotator.export.formats import FORMATS, IMPORT_FORMATS, ExportSettings
 from annotator.export.importers import (
     Imported,
     Progress,
@@ -54,20 +54,19 @@ def run_export(
     job: ExportJob,
     fmt: str,
     out: Path,
-    overwrite: bool = False,
-    with_frames: bool = True,
-    feather: float = 0.0,
-    resize_480p: bool = False,
+    settings: ExportSettings | None = None,
 ) -> Generator[int, None, None]:
     """The exporter for ``fmt`` as a generator of finished frames (for a progress bar)."""
+    s = settings or ExportSettings()
+    overwrite, with_frames = s.overwrite, s.with_frames
     if fmt == "coco":
         return export_coco(job, out, overwrite)
     if fmt == "davis":
-        return export_davis(job, out, with_frames, resize_480p, overwrite)
+        return export_davis(job, out, with_frames, s.resize_480p, overwrite)
     if fmt == "youtube-vos":
         return export_youtube_vos(job, out, with_frames, overwrite)
     if fmt == "mattes":
-        return export_mattes(job, out, feather, overwrite)
+        return export_mattes(job, out, s.feather, overwrite)
     if fmt == "overlay":
         return export_overlay(job, out, overwrite)
     raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -87,7 +86,7 @@ def export_project(
     frames: str | None = None,
     on_frame: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
-    **options: object,
+    settings: ExportSettings | None = None,
 ) -> int:
     """Export a project file; returns the number of frames written.
 
@@ -105,7 +104,7 @@ def export_project(
         if on_total is not None:
             on_total(len(job.frames))
         done = 0
-        for f in run_export(job, fmt, out, **options):  # type: ignore[arg-type]
+        for f in run_export(job, fmt, out, settings):
             done += 1
             if on_frame is not None:
                 on_frame(f)

@@ -113,7 +113,9 @@ def longest_path(skeleton: np.ndarray) -> list[tuple[int, int]]:
     if not pixels:
         return []
 
-    def farthest(start: tuple[int, int]) -> tuple[tuple[int, int], dict]:
+    def farthest(
+        start: tuple[int, int],
+    ) -> tuple[tuple[int, int], dict[tuple[int, int], tuple[int, int] | None]]:
         parent: dict[tuple[int, int], tuple[int, int] | None] = {start: None}
         queue = deque([start])
         last = start
@@ -129,7 +131,7 @@ def longest_path(skeleton: np.ndarray) -> list[tuple[int, int]]:
         return last, parent
 
     # The largest part: start from each unvisited pixel, keep the biggest search.
-    best: dict = {}
+    best: dict[tuple[int, int], tuple[int, int] | None] = {}
     seen: set[tuple[int, int]] = set()
     for p in sorted(pixels):
         if p in seen:
@@ -141,6 +143,8 @@ def longest_path(skeleton: np.ndarray) -> list[tuple[int, int]]:
     end, _ = farthest(next(iter(best)))
     other, parent = farthest(end)
     path = [other]
-    while parent[path[-1]] is not None:
-        path.append(parent[path[-1]])  # type: ignore[arg-type]
+    step = parent[other]
+    while step is not None:
+        path.append(step)
+        step = parent[step]
     return path

@@ -29,8 +29,8 @@ from annotator.core.model import AnnotationModel
 from annotator.errors import AnnotatorError
 from annotator.export.palette import compose_labels, write_index_png
 from annotator.propagation import Direction, PropagationPlan, neighbour_frame, propagate
-from annotator.tracking.base import Tracker, TrackResult, box_polygon, validate_box
-from annotator.tracking.geometry import mask_bbox
+from annotator.tracking.base import Tracker, TrackResult, validate_box
+from annotator.tracking.geometry import box_polygon, mask_bbox
 from annotator.video.frame_source import FrameSource
 
 log = logging.getLogger(__name__)

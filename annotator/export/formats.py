@@ -27,4 +27,22 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
     "overlay": ExportFormat(".mp4"),
 }
 FORMATS = tuple(EXPORT_FORMATS)
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    """How to write an export, whatever its format; each exporter reads the fields in its
+    ``ExportFormat.options`` (and ``overwrite``, which all read).
+
+    with_frames: also write the video's frames (JPEGs) beside the masks.
+    resize_480p: scale to 480 px high, as DAVIS's 480p folders are.
+    feather: Gaussian blur of a matte's edge, in px (0: hard).
+    """
+
+    overwrite: bool = False
+    with_frames: bool = True
+    feather: float = 0.0
+    resize_480p: bool = False
+
+
 IMPORT_FORMATS = ("davis", "coco", "youtube-vos")

@@ -25,8 +25,12 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annotator.video.synthetic import render_frames, write_video
+
+if TYPE_CHECKING:  # Qt is imported only once the platform is chosen, in run()
+    from PySide6.QtCore import QCoreApplication
 
 
 def _headless_fps(video: Path, box: tuple[float, float, float, float], project: Path) -> float:
@@ -59,8 +63,8 @@ def run(
 
 
 def _measure(
-    app, tmp: Path, frames: int, width: int, height: int, follow: bool
-) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    app: QCoreApplication, tmp: Path, frames: int, width: int, height: int, follow: bool
+) -> dict[str, object]:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 

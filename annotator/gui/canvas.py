@@ -18,7 +18,19 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QImage,
+    QMouseEvent,
+    QNativeGestureEvent,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QPolygonF,
+    QResizeEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
@@ -186,7 +198,7 @@ class Canvas(QGraphicsView):
         self._zoomed = False
         self.fitInView(self.frame_item, Qt.AspectRatioMode.KeepAspectRatio)
 
-    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if not self._zoomed and not self.frame_item.pixmap().isNull():
             self.fit()
@@ -308,7 +320,7 @@ class Canvas(QGraphicsView):
         return None if best is None else best[1]
 
     # -- mouse -------------------------------------------------------------------------
-    def mousePressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.RightButton):
             self._pan_from = event.position()
             return
@@ -332,7 +344,7 @@ class Canvas(QGraphicsView):
             self._polygon.append((p.x(), p.y()))
             self._draw_polygon(p)
 
-    def mouseMoveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
             delta = event.position() - self._pan_from
             self._pan_from = event.position()
@@ -351,7 +363,7 @@ class Canvas(QGraphicsView):
         elif self._polygon and not self._polygon_closed:
             self._draw_polygon(p)
 
-    def mouseReleaseEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
             self._pan_from = None
             return
@@ -373,7 +385,7 @@ class Canvas(QGraphicsView):
                 self.stroke_finished.emit(points, self.brush_radius, self.tool is Tool.ERASER)
         self._dragging_vertex = False
 
-    def mouseDoubleClickEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if self.tool is not Tool.POLYGON:
             return
         p = self.mapToScene(event.position().toPoint())
@@ -382,7 +394,7 @@ class Canvas(QGraphicsView):
         else:
             self.finish_polygon()
 
-    def wheelEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def wheelEvent(self, event: QWheelEvent) -> None:
         self.zoom_at(1.0015 ** event.angleDelta().y(), event.position())
 
     def zoom_at(self, factor: float, pointer: QPointF) -> None:
@@ -395,10 +407,10 @@ class Canvas(QGraphicsView):
         self.verticalScrollBar().setValue(self.verticalScrollBar().value() + moved.y())
         self._zoomed = True
 
-    def viewportEvent(self, event) -> bool:  # type: ignore[no-untyped-def]
+    def viewportEvent(self, event: QEvent) -> bool:
         # Trackpad pinch arrives as a native zoom gesture, not as wheel events.
         if (
-            event.type() == QEvent.Type.NativeGesture
+            isinstance(event, QNativeGestureEvent)
             and event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture
         ):
             self.zoom_at(1.0 + event.value(), event.position())

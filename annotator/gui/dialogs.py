@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from annotator.errors import AnnotatorError
@@ -78,7 +79,7 @@ class WeightsDialog(QDialog):
 
     weights_chosen = Signal(Path)
 
-    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("SiamMask weights")
         text = QLabel(WEIGHTS_TEXT.format(name=DEFAULT_WEIGHTS))
@@ -144,6 +145,7 @@ class WeightsDialog(QDialog):
         self.status.setText(f"Saved {path}")
         self.weights_chosen.emit(Path(path))
 
+    # PySide6's stub calls the parameter arg__1; the name is all that differs.
     def done(self, result: int) -> None:  # type: ignore[override]
         # Closing mid-download waits for it: the file is written atomically either way.
         if self._thread is not None:
@@ -165,7 +167,7 @@ class ShortcutsDialog(QDialog):
     def __init__(
         self,
         groups: Sequence[tuple[str, Sequence[tuple[str, str]]]],
-        parent=None,  # type: ignore[no-untyped-def]
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")

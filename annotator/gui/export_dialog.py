@@ -6,7 +6,7 @@ runs the export with a progress dialog.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.model import AnnotationModel
-from annotator.export.formats import EXPORT_FORMATS, FORMATS
+from annotator.export.formats import EXPORT_FORMATS, FORMATS, ExportSettings
 from annotator.gui.dialogs import ok_cancel
 
 # Formats written to one file, and its suffix; the others fill a folder.
@@ -45,10 +45,7 @@ class ExportOptions:
     out: Path
     objects: list[int]
     frames: str
-    overwrite: bool = False
-    with_frames: bool = True
-    feather: float = 0.0
-    resize_480p: bool = False
+    settings: ExportSettings = field(default_factory=ExportSettings)
 
 
 def suggested_output(fmt: str, video: Path) -> Path:
@@ -61,7 +58,9 @@ def suggested_output(fmt: str, video: Path) -> Path:
 class ExportDialog(QDialog):
     """Collects ``ExportOptions``; ``options()`` reads them after ``exec()`` accepts."""
 
-    def __init__(self, model: AnnotationModel, video: Path, frames: int, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, model: AnnotationModel, video: Path, frames: int, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.video = video
@@ -153,8 +152,10 @@ class ExportDialog(QDialog):
             out=out,
             objects=objects,
             frames=f"{first}:{last + 1}",
-            overwrite=self.overwrite.isChecked(),
-            with_frames=self.with_frames.isChecked(),
-            feather=self.feather.value(),
-            resize_480p=self.resize_480p.isChecked(),
+            settings=ExportSettings(
+                overwrite=self.overwrite.isChecked(),
+                with_frames=self.with_frames.isChecked(),
+                feather=self.feather.value(),
+                resize_480p=self.resize_480p.isChecked(),
+            ),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QFormLayout
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QFormLayout, QWidget
 
 from annotator.export.importers import davis_sequences
 from annotator.gui.dialogs import ok_cancel
@@ -14,7 +14,9 @@ from annotator.gui.dialogs import ok_cancel
 class ImportDialog(QDialog):
     """``sequence()`` (None: the only one, or a PNG folder) and ``keyframes()``."""
 
-    def __init__(self, fmt: str, path: Path, video: Path | None, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, fmt: str, path: Path, video: Path | None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Import {fmt}")
         form = QFormLayout(self)

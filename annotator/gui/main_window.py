@@ -13,11 +13,17 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeyEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
-    QFileDialog,
+    QGraphicsPixmapItem,
     QLabel,
     QMainWindow,
     QMenu,
@@ -28,30 +34,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core import rle
 from annotator.core.model import Edit, ObjectChange, ObjectInfo
 from annotator.errors import AnnotatorError
-from annotator.gui import object_actions, transfer
+from annotator.gui import edit_tools, object_actions, opening, tracker_choice, transfer
 from annotator.gui.canvas import Canvas, Tool
 from annotator.gui.controller import Controller
 from annotator.gui.dialogs import ShortcutsDialog, WeightsDialog
 from annotator.gui.menus import build_menus
 from annotator.gui.objects_panel import ObjectsPanel
-from annotator.gui.raster import compose_overlay, fill_polygon, layers_window, paint_stroke
+from annotator.gui.raster import annotation_overlay
 from annotator.gui.run_status import RunStatus
 from annotator.gui.settings import Settings
 from annotator.gui.timeline import Timeline, legend_html
 from annotator.gui.toolbar import TOOL_HINTS, build_toolbar
 from annotator.propagation import Direction
-from annotator.tracking.geometry import axis_aligned, mask_bbox
-from annotator.tracking.strokes import Stroke
-from annotator.tracking.weights import find_weights
+from annotator.video.frame_source import FrameSource
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v)"
 
 
 class MainWindow(QMainWindow):
@@ -71,7 +72,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.controller = controller or Controller(str(self.settings.get("tracker", "auto")))
         self.current = 0
-        self.overlay_alpha = float(self.settings.get("opacity", 0.45))  # type: ignore[arg-type]
+        self.overlay_alpha = self.settings.get_float("opacity", 0.45)
         self._weights_dialog: WeightsDialog | None = None
         self._shortcuts_dialog: ShortcutsDialog | None = None
 
@@ -116,15 +117,15 @@ class MainWindow(QMainWindow):
         for w in (self.tracker_label, self.frame_label):
             bar.addPermanentWidget(w)
 
-        self.canvas.box_drawn.connect(self._on_box)
-        self.canvas.stroke_finished.connect(self._on_stroke)
-        self.canvas.snap_stroke.connect(self._on_snap_stroke)
-        self.canvas.polygon_finished.connect(self._on_polygon)
+        self.canvas.box_drawn.connect(partial(edit_tools.on_box, self))
+        self.canvas.stroke_finished.connect(partial(edit_tools.on_stroke, self))
+        self.canvas.snap_stroke.connect(partial(edit_tools.on_snap_stroke, self))
+        self.canvas.polygon_finished.connect(partial(edit_tools.on_polygon, self))
         self.canvas.brush_size_changed.connect(
             lambda r: bar.showMessage(f"brush radius {r:.0f} px", 2000)
         )
         self.panel.visibility_toggled.connect(self._on_visibility)
-        self.panel.add_requested.connect(self._arm_new_object)
+        self.panel.add_requested.connect(partial(edit_tools.arm_new_object, self))
         self.panel.rename_requested.connect(partial(object_actions.rename, self))
         self.panel.recolour_requested.connect(partial(object_actions.recolour, self))
         self.panel.category_requested.connect(partial(object_actions.set_category, self))
@@ -149,7 +150,7 @@ class MainWindow(QMainWindow):
 
     # -- compatibility and small helpers ----------------------------------------------
     @property
-    def pixmap_item(self):  # type: ignore[no-untyped-def]
+    def pixmap_item(self) -> QGraphicsPixmapItem:
         return self.canvas.frame_item
 
     @property
@@ -158,7 +159,7 @@ class MainWindow(QMainWindow):
         return self.panel.current_id
 
     @property
-    def source(self):  # type: ignore[no-untyped-def]
+    def source(self) -> FrameSource | None:
         return self.controller.source
 
     def show_error(self, title: str, message: str) -> None:
@@ -185,7 +186,7 @@ class MainWindow(QMainWindow):
         self._shortcuts_dialog.raise_()
         return self._shortcuts_dialog
 
-    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         # Synthesised key events (tests, accessibility tools) may bypass the shortcut
         # map; match them against the same actions so there is one behaviour.
         seq = QKeySequence(event.keyCombination())
@@ -198,26 +199,6 @@ class MainWindow(QMainWindow):
         super().keyPressEvent(event)
 
     # -- opening ----------------------------------------------------------------------
-    def _ask_video(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open video", "", VIDEO_FILTER)
-        if path:
-            self.open_path(Path(path))
-
-    def _ask_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open folder of frames")
-        if path:
-            self.open_path(Path(path))
-
-    def _ask_project(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", "", "Projects (*.annot)")
-        if path:
-            self.open_path(Path(path))
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        for p in self.settings.recent():
-            self.recent_menu.addAction(p, lambda p=p: self.open_path(Path(p)))  # type: ignore[misc]
-
     def open_path(self, path: Path) -> bool:
         """Open a video, folder or project; a bad file shows a message and keeps the open one."""
         try:
@@ -226,14 +207,14 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot open", str(exc))
             return False
         self.settings.add_recent(Path(path))
-        self._fill_recent()
+        opening.fill_recent(self)
         return True
 
-    def dragEnterEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def dropEvent(self, event: QDropEvent) -> None:
         urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if urls:
             self.open_path(Path(urls[0]))
@@ -256,7 +237,7 @@ class MainWindow(QMainWindow):
         self.panel.show_objects(c.model)
         self.canvas.clear()
         self.show_frame(0)
-        self._describe_tracker()
+        tracker_choice.describe_tracker(self)
         if c.model is not None and not c.model.objects:
             self.set_tool(Tool.BOX)
             self.statusBar().showMessage(
@@ -273,22 +254,6 @@ class MainWindow(QMainWindow):
             if empty
             else None
         )
-
-    def _describe_tracker(self) -> None:
-        """Build the tracker now so the status bar can say which it is; offer weights if none."""
-        try:
-            _ = self.controller.tracker
-        except AnnotatorError as exc:
-            self.tracker_label.setText("tracker: none")
-            self.show_error("Tracker", str(exc))
-            return
-        if self.controller.tracker.name == "flow" and self.controller.tracker_kind == "auto":
-            self.tracker_label.setText(
-                f"tracker: {self.controller.tracker_description} (no SiamMask weights)"
-            )
-            if not self.settings.get("weights_dialog_seen", False):
-                self.settings.set("weights_dialog_seen", True)
-                self.show_weights_dialog()
 
     @property
     def frame_count(self) -> int:
@@ -320,32 +285,10 @@ class MainWindow(QMainWindow):
         model = self.controller.model
         if model is None:
             return
-        layers, boxes, decorations = [], [], []
-        for k in sorted(model.objects):
-            info = model.objects[k]
-            m = model.mask(k, self.current)
-            if not info.visible or m is None or m.rle is None:
-                continue
-            mask = rle.decode(m.rle)
-            layers.append((mask, info.color))
-            polygon = np.asarray(m.polygon, np.float32).reshape(4, 2) if m.polygon else None
-            if polygon is not None and axis_aligned(polygon):
-                polygon = None  # a plain box adds nothing to the mask; only a tracker's tilt does
-            box = mask_bbox(mask)
-            boxes.append(box)
-            anchor = (float(box[0]), float(box[1]) - 2) if box else (0.0, 0.0)
-            label = f"{info.name}" + (f" {m.score:.2f}" if m.score is not None else "")
-            decorations.append((label, info.color, polygon, anchor))
-        # Only the window around the masks is composed: a full 1080p RGBA image per
-        # frame would cost more than the tracker when following a run.
-        window = layers_window(shape, boxes)
-        if window is None:
-            self.canvas.set_overlay(None)
-        else:
-            x0, y0, x1, y1 = window
-            cropped = [(m[y0:y1, x0:x1], colour) for m, colour in layers]
-            rgba = compose_overlay((y1 - y0, x1 - x0), cropped, self.overlay_alpha)
-            self.canvas.set_overlay(rgba, (x0, y0))
+        rgba, origin, decorations = annotation_overlay(
+            model, self.current, shape, self.overlay_alpha
+        )
+        self.canvas.set_overlay(rgba, origin)
         self.canvas.set_decorations(decorations)
 
     def refresh(self) -> None:
@@ -406,64 +349,6 @@ class MainWindow(QMainWindow):
         self.tool_actions[tool].setChecked(True)
         self.statusBar().showMessage(TOOL_HINTS[tool])
 
-    def _arm_new_object(self) -> None:
-        self.panel.select(0)
-        self.set_tool(Tool.BOX)
-        self.statusBar().showMessage("draw a box around the new object", 4000)
-
-    def _on_box(self, x: float, y: float, w: float, h: float, reinit: bool) -> None:
-        box = (x, y, w, h)
-        if reinit and self.selected:
-            self._guard(
-                "Re-initialise",
-                lambda: self.controller.reinit_object(self.selected, self.current, box),
-            )
-            return
-        new = self._guard("New object", lambda: self.controller.add_box_object(self.current, box))
-        if new:
-            self.panel.select(int(new))
-
-    def _target(self) -> int:
-        """The object a brush or polygon edits: the selected one, or a new one."""
-        if not self.selected:
-            new = self._guard("New object", self.controller.add_empty_object)
-            if new:
-                self.panel.select(int(new))
-        return self.selected
-
-    def _on_stroke(self, points: list, radius: float, erase: bool) -> None:
-        if erase and not self.selected:
-            self.statusBar().showMessage("select an object to erase from", 3000)
-            return
-        label = "eraser" if erase else "brush"
-        self._edit_mask(label, lambda mask: paint_stroke(mask, points, radius, 0 if erase else 1))
-
-    def _on_snap_stroke(self, points: list, radius: float, foreground: bool) -> None:
-        """A stroke of the snapping tool: the mask is recomputed near it (see strokes.py)."""
-        if self.controller.source is None:
-            return
-        if not foreground and not self.selected:
-            self.statusBar().showMessage("select an object to correct", 3000)
-            return
-        target = self._target()
-        if not target:
-            return
-        stroke = Stroke(tuple((float(x), float(y)) for x, y in points), radius, foreground)
-        self._guard("Stroke", lambda: self.controller.apply_strokes(target, self.current, [stroke]))
-
-    def _on_polygon(self, points: list) -> None:
-        self._edit_mask("polygon", lambda mask: np.maximum(mask, fill_polygon(mask.shape, points)))
-
-    def _edit_mask(self, label: str, change: Callable[[np.ndarray], np.ndarray]) -> None:
-        """Set the target object's mask on this frame to ``change(mask)``, a user keyframe."""
-        if self.controller.source is None:
-            return
-        target = self._target()
-        if not target:
-            return
-        new = change(self.controller.mask_array(target, self.current))
-        self._guard("Edit", lambda: self.controller.set_user_mask(target, self.current, new, label))
-
     # -- export and import (``annotator.gui.transfer``) --------------------------------
     def export_dialog(self) -> None:
         transfer.ask_export(self)
@@ -481,12 +366,12 @@ class MainWindow(QMainWindow):
     def undo(self) -> None:
         if self.controller.model is not None:
             edit = self._guard("Undo", self.controller.undo)
-            self.statusBar().showMessage(f"undid {edit.label}" if edit else "nothing to undo", 3000)  # type: ignore[attr-defined]
+            self.statusBar().showMessage(f"undid {edit.label}" if edit else "nothing to undo", 3000)
 
     def redo(self) -> None:
         if self.controller.model is not None:
             edit = self._guard("Redo", self.controller.redo)
-            self.statusBar().showMessage(f"redid {edit.label}" if edit else "nothing to redo", 3000)  # type: ignore[attr-defined]
+            self.statusBar().showMessage(f"redid {edit.label}" if edit else "nothing to redo", 3000)
 
     # -- propagation ------------------------------------------------------------------
     def propagate(self, direction: Direction) -> None:
@@ -508,36 +393,14 @@ class MainWindow(QMainWindow):
         if self.controller.is_running:
             self.stop_propagation()
 
-    # -- tracker ----------------------------------------------------------------------
+    # -- tracker (``annotator.gui.tracker_choice``) -------------------------------------
     def choose_tracker(self, kind: str, weights: Path | None = None) -> None:
-        """Switch the backend; SiamMask without weights opens the weights dialog instead."""
-        if kind == "siammask" and weights is None and self._no_weights():
-            self.show_weights_dialog()
-        else:
-            try:
-                self.controller.set_tracker(kind, weights)
-                self.settings.set("tracker", kind)
-            except AnnotatorError as exc:
-                self.show_error("Tracker", str(exc))
-        self.tracker_actions[self.controller.tracker_kind].setChecked(True)
-
-    @staticmethod
-    def _no_weights() -> bool:
-        try:
-            return find_weights() is None
-        except AnnotatorError:
-            return True
+        tracker_choice.choose_tracker(self, kind, weights)
 
     def show_weights_dialog(self) -> WeightsDialog:
-        if self._weights_dialog is None:
-            self._weights_dialog = WeightsDialog(self)
-            self._weights_dialog.weights_chosen.connect(
-                lambda p: self.choose_tracker("siammask", p)
-            )
-        self._weights_dialog.show()
-        return self._weights_dialog
+        return tracker_choice.show_weights_dialog(self)
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def closeEvent(self, event: QCloseEvent) -> None:
         self._play.stop()
         self.settings.set("follow", self.follow.isChecked())
         self.controller.close()

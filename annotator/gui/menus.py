@@ -8,6 +8,7 @@ place it is defined.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QMenu
 
 from annotator.gui import object_actions
 from annotator.gui.canvas import Tool
+from annotator.gui.opening import ask_folder, ask_project, ask_video, fill_recent
 from annotator.propagation import Direction
 
 if TYPE_CHECKING:
@@ -72,11 +74,11 @@ def build_menus(w: MainWindow) -> Shortcuts:
     shortcuts = Shortcuts(w)
     m = w.menuBar()
     file = m.addMenu("&File")
-    shortcuts.action(file, "&Open video…", QKeySequence.StandardKey.Open, w._ask_video)
-    shortcuts.action(file, "Open &folder of frames…", None, w._ask_folder)
-    shortcuts.action(file, "Open &project…", "Ctrl+Shift+O", w._ask_project)
+    shortcuts.action(file, "&Open video…", QKeySequence.StandardKey.Open, partial(ask_video, w))
+    shortcuts.action(file, "Open &folder of frames…", None, partial(ask_folder, w))
+    shortcuts.action(file, "Open &project…", "Ctrl+Shift+O", partial(ask_project, w))
     w.recent_menu = file.addMenu("&Recent")
-    w._fill_recent()
+    fill_recent(w)
     file.addSeparator()
     shortcuts.action(file, "&Export…", "Ctrl+E", w.export_dialog)
     importing = file.addMenu("&Import")
@@ -127,7 +129,7 @@ def build_menus(w: MainWindow) -> Shortcuts:
             "Polygon",
         ),
     ):
-        a = shortcuts.action(tools, text, key, lambda t=tool: w.set_tool(t))  # type: ignore[misc]
+        a = shortcuts.action(tools, text, key, partial(w.set_tool, tool))
         a.setIconText(short)
         a.setToolTip(f"{text.replace('&', '')} ({key})")
         a.setCheckable(True)
@@ -160,7 +162,7 @@ def build_menus(w: MainWindow) -> Shortcuts:
     shortcuts.action(nav, "Next doubtful frame", "N", lambda: w.goto_doubtful(1))
     shortcuts.action(nav, "Previous doubtful frame", "P", lambda: w.goto_doubtful(-1))
     for k in range(1, 10):
-        shortcuts.action(nav, f"Select object {k}", str(k), lambda k=k: w.panel.select(k))  # type: ignore[misc]
+        shortcuts.action(nav, f"Select object {k}", str(k), partial(w.panel.select, k))
     # One help row for the nine number keys.
     shortcuts.rows = [r for r in shortcuts.rows if not r[1].startswith("Select object")]
     shortcuts.rows.append(("1–9", "Select object 1–9"))

@@ -6,7 +6,7 @@ into controller calls, so the panel never writes to the project itself.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -81,7 +81,7 @@ class ObjectsPanel(QWidget):
     def current_id(self) -> int:
         return self._id(self.list.currentItem())
 
-    def _emit_for(self, signal) -> None:  # type: ignore[no-untyped-def]
+    def _emit_for(self, signal: SignalInstance) -> None:
         if self.current_id:
             signal.emit(self.current_id)
 

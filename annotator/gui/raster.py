@@ -1,4 +1,4 @@
-"""Mask editing in pixels, free of Qt: brush and eraser strokes, polygons, overlays.
+"""Pixels the window draws, free of Qt: brush and eraser strokes, and the mask overlays.
 
 Masks are (H, W) uint8 0/1. Points are (x, y) in image pixels, the scene
 coordinates of the canvas, where the frame's top-left corner is (0, 0).
@@ -11,19 +11,12 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from annotator.core import rle
+from annotator.core.model import AnnotationModel
+from annotator.tracking.geometry import axis_aligned, mask_bbox
 from annotator.tracking.strokes import paint_stroke
 
-__all__ = ["compose_overlay", "fill_polygon", "layers_window", "paint_stroke"]
-
-
-def fill_polygon(shape: tuple[int, int], points: Sequence[tuple[float, float]]) -> np.ndarray:
-    """(H, W) uint8 mask of the polygon through ``points`` (at least three)."""
-    if len(points) < 3:
-        raise ValueError("a polygon needs at least three points")
-    out = np.zeros(shape, np.uint8)
-    poly = np.round(np.asarray(points, np.float64)).astype(np.int32)
-    cv2.fillPoly(out, [poly], 1)
-    return out
+__all__ = ["annotation_overlay", "compose_overlay", "layers_window", "paint_stroke"]
 
 
 def layers_window(
@@ -62,3 +55,43 @@ def compose_overlay(
         edge = inside & ~(cv2.erode(mask.astype(np.uint8), kernel) > 0)
         out[edge, 3] = 255
     return out
+
+
+Decoration = tuple[str, tuple[int, int, int], "np.ndarray | None", tuple[float, float]]
+
+
+def annotation_overlay(
+    model: AnnotationModel, frame: int, shape: tuple[int, int], alpha: float
+) -> tuple[np.ndarray | None, tuple[int, int], list[Decoration]]:
+    """What the canvas draws over frame ``frame`` of an image of ``shape`` (H, W).
+
+    Returns the RGBA overlay (h, w, 4) of the visible objects' masks, cropped to
+    the window around them (None when nothing shows), that window's top-left
+    (x, y), and per shown object (label, colour, tilted box corners (4, 2) or
+    None, label anchor (x, y)). A plain upright box is not drawn: it adds
+    nothing to the mask; only a tracker's tilt does. Only the window around the
+    masks is composed, since a full 1080p RGBA image per frame would cost more
+    than the tracker when following a run.
+    """
+    layers, boxes, decorations = [], [], []
+    for k in sorted(model.objects):
+        info = model.objects[k]
+        m = model.mask(k, frame)
+        if not info.visible or m is None or m.rle is None:
+            continue
+        mask = rle.decode(m.rle)
+        layers.append((mask, info.color))
+        polygon = np.asarray(m.polygon, np.float32).reshape(4, 2) if m.polygon else None
+        if polygon is not None and axis_aligned(polygon):
+            polygon = None
+        box = mask_bbox(mask)
+        boxes.append(box)
+        anchor = (float(box[0]), float(box[1]) - 2) if box else (0.0, 0.0)
+        label = f"{info.name}" + (f" {m.score:.2f}" if m.score is not None else "")
+        decorations.append((label, info.color, polygon, anchor))
+    window = layers_window(shape, boxes)
+    if window is None:
+        return None, (0, 0), decorations
+    x0, y0, x1, y1 = window
+    cropped = [(m[y0:y1, x0:x1], colour) for m, colour in layers]
+    return compose_overlay((y1 - y0, x1 - x0), cropped, alpha), (x0, y0), decorations

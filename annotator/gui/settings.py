@@ -37,7 +37,12 @@ class Settings:
 
     def recent(self) -> list[str]:
         value = self.qt.value("recent", [])
-        items = [value] if isinstance(value, str) else list(value or [])  # type: ignore[call-overload]
+        if isinstance(value, str):
+            items = [value]
+        elif isinstance(value, list | tuple):
+            items = [str(v) for v in value]
+        else:  # QSettings' INI reader gives None for an empty list
+            items = []
         return [p for p in items if p]
 
     def add_recent(self, path: Path) -> None:
@@ -50,6 +55,16 @@ class Settings:
     def last(self) -> str | None:
         value = self.qt.value("last", None)
         return str(value) if value else None
+
+    def get_float(self, key: str, default: float) -> float:
+        """A number, or ``default`` where the stored value is missing or not a number."""
+        value = self.get(key, default)
+        if isinstance(value, int | float | str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        return default
 
     def get(self, key: str, default: object) -> object:
         value = self.qt.value(key, default)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QHelpEvent, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from annotator.core.model import AnnotationModel, CellChange, Edit, FrameMask, Provenance
@@ -159,14 +159,15 @@ class Timeline(QWidget):
         """Repaint only the cells an edit touched; objects added or removed rebuild all."""
         if self.model is None:
             return
-        if any(not isinstance(c, CellChange) for c in edit.changes):
+        cells = [c for c in edit.changes if isinstance(c, CellChange)]
+        if len(cells) < len(edit.changes):
             self.refresh()
             return
-        for c in edit.changes:
-            strip = self._strips.get(c.object_id)  # type: ignore[union-attr]
-            if strip is not None and 0 <= c.frame < self.frames:  # type: ignore[union-attr]
-                rgb = self.model.objects[c.object_id].color  # type: ignore[union-attr]
-                paint_column(strip, c.frame, rgb, c.after)  # type: ignore[union-attr,arg-type]
+        for c in cells:
+            strip = self._strips.get(c.object_id)
+            if strip is not None and 0 <= c.frame < self.frames:
+                rgb = self.model.objects[c.object_id].color
+                paint_column(strip, c.frame, rgb, c.after)
         self.update()
 
     def set_current(self, frame: int) -> None:
@@ -181,7 +182,7 @@ class Timeline(QWidget):
     def x_of(self, frame: int) -> int:
         return round(frame / max(self.frames - 1, 1) * (self.width() - 1))
 
-    def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(35, 35, 35))
         self._paint_ruler(painter)
@@ -215,8 +216,8 @@ class Timeline(QWidget):
             if major:
                 painter.drawText(x + 2, RULER_HEIGHT - 5, str(frame))
 
-    def event(self, event) -> bool:  # type: ignore[no-untyped-def]
-        if event.type() == QEvent.Type.ToolTip:
+    def event(self, event: QEvent) -> bool:
+        if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
             text = self.tooltip_at(event.pos().x(), event.pos().y())
             if text:
                 QToolTip.showText(event.globalPos(), text, self)
@@ -235,9 +236,9 @@ class Timeline(QWidget):
             return f"frame {frame}"
         return cell_text(self.model, object_id, frame)
 
-    def mousePressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         self.frame_requested.emit(self.frame_at(event.position().x()))
 
-    def mouseMoveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if event.buttons() & Qt.MouseButton.LeftButton:
             self.frame_requested.emit(self.frame_at(event.position().x()))

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from annotator.commands.export import run_export
+from annotator.export.formats import ExportSettings
 from annotator.gui.export_dialog import ExportDialog, ExportOptions
 from annotator.gui.import_dialog import ImportDialog
 from annotator.gui.worker import run_off_thread
@@ -36,7 +37,7 @@ def export(window: MainWindow, fmt: str, out: Path, overwrite: bool = False) -> 
     """Export every object and frame as ``fmt`` to ``out``."""
     model = window.controller.model
     objects = sorted(model.objects) if model is not None else []
-    return export_with(window, ExportOptions(fmt, out, objects, "", overwrite))
+    return export_with(window, ExportOptions(fmt, out, objects, "", ExportSettings(overwrite)))
 
 
 def export_with(window: MainWindow, options: ExportOptions) -> bool:
@@ -48,15 +49,7 @@ def export_with(window: MainWindow, options: ExportOptions) -> bool:
 
     def run() -> bool:
         job = window.controller.export_job(options.objects, options.frames or None)
-        steps = run_export(
-            job,
-            fmt,
-            out,
-            overwrite=options.overwrite,
-            with_frames=options.with_frames,
-            feather=options.feather,
-            resize_480p=options.resize_480p,
-        )
+        steps = run_export(job, fmt, out, options.settings)
         progress = QProgressDialog(f"Exporting {fmt}…", "Cancel", 0, len(job.frames), window)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)

@@ -70,21 +70,20 @@ class PropagationWorker(QObject):
 
 
 class CallWorker(QObject):
-    """Runs one call on a worker thread; ``finished()`` when done, with ``result`` or
-    ``error`` set (the exception it raised)."""
+    """Runs one call on a worker thread; ``finished()`` when done, with ``error`` set to
+    the exception it raised, if any. The caller's call keeps its own result."""
 
     finished = Signal()
 
     def __init__(self, work: Callable[[], object]) -> None:
         super().__init__()
         self.work = work
-        self.result: object = None
         self.error: BaseException | None = None
 
     @Slot()
     def run(self) -> None:
         try:
-            self.result = self.work()
+            self.work()
         except Exception as exc:  # handed to the GUI thread, which reports it
             self.error = exc
         finally:
@@ -98,7 +97,8 @@ def run_off_thread(parent: QWidget, text: str, work: Callable[[], T]) -> T:
     progress.setCancelButton(None)
     progress.setWindowModality(Qt.WindowModality.WindowModal)
     progress.setMinimumDuration(300)
-    worker = CallWorker(work)
+    results: list[T] = []
+    worker = CallWorker(lambda: results.append(work()))
     thread = QThread()
     worker.moveToThread(thread)
     loop = QEventLoop()
@@ -111,4 +111,4 @@ def run_off_thread(parent: QWidget, text: str, work: Callable[[], T]) -> T:
     progress.close()
     if worker.error is not None:
         raise worker.error
-    return worker.result  # type: ignore[return-value]
+    return results[0]

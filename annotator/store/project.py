@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from annotator.core.model import (
     AnnotationModel,
@@ -99,7 +100,7 @@ class ProjectStore:
         path: Path,
         db: sqlite3.Connection,
         model: AnnotationModel,
-        video: dict,  # type: ignore[type-arg]
+        video: dict[str, Any],
         lock: ProjectLock | None = None,
     ) -> None:
         self.path = path
@@ -113,7 +114,7 @@ class ProjectStore:
 
     # -- opening -------------------------------------------------------------------
     @classmethod
-    def create(cls, path: Path, video_path: str, fingerprint: dict) -> ProjectStore:  # type: ignore[type-arg]
+    def create(cls, path: Path, video_path: str, fingerprint: dict[str, Any]) -> ProjectStore:
         """A new project; refuses to replace an existing file."""
         if path.exists():
             raise ProjectError(f"{path} already exists")
@@ -138,7 +139,7 @@ class ProjectStore:
     def open(
         cls,
         path: Path,
-        fingerprint: dict | None = None,  # type: ignore[type-arg]
+        fingerprint: dict[str, Any] | None = None,
         read_only: bool = False,
     ) -> ProjectStore:
         """Open an existing project; with ``fingerprint``, check it matches the video.

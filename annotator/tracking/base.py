@@ -106,20 +106,6 @@ def validate_box(
     return x, y, w, h
 
 
-def box_polygon(box: tuple[float, float, float, float]) -> np.ndarray:
-    """The corners (4, 2) of an xywh box, clockwise from the top left."""
-    x, y, w, h = box
-    return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float32)
-
-
-def polygon_box(polygon: np.ndarray | tuple[float, ...]) -> tuple[float, float, float, float]:
-    """The xywh bounding box of corners given as (N, 2) or flat (x1, y1, x2, y2, ...)."""
-    pts = np.asarray(polygon, dtype=np.float64).reshape(-1, 2)
-    x0, y0 = pts.min(axis=0)
-    x1, y1 = pts.max(axis=0)
-    return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
-
-
 def box_from_init(
     frame: np.ndarray,
     box: tuple[float, float, float, float] | None,

@@ -149,7 +149,7 @@ def moving_pixels(
     scale = min(1.0, cfg.flow_side / max(height, width))
     a = _grey(frame, scale)
     b = _grey(neighbour, scale)
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)  # type: ignore[attr-defined]
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)  # type: ignore[attr-defined]  # not in cv2's stubs
     flow = dis.calc(a, b, None) / scale
     if scale < 1:
         flow = cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR)

@@ -35,11 +35,11 @@ import cv2
 import numpy as np
 
 from annotator.tracking.appearance import ColourModel, CutWeights, snap_to_image
-from annotator.tracking.base import TrackResult, box_from_init, box_polygon
+from annotator.tracking.base import TrackResult, box_from_init
 from annotator.tracking.box_mask import BoxMaskConfig, box_mask
 from annotator.tracking.flow_score import frame_quality
 from annotator.tracking.flowfield import PairFlow, warp_window
-from annotator.tracking.geometry import mask_bbox
+from annotator.tracking.geometry import box_polygon, mask_bbox
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class FlowTracker:
         self.config = config or FlowConfig()
         if self.config.preset not in PRESETS:
             raise ValueError(f"unknown DIS preset {self.config.preset!r}")
-        self._dis = cv2.DISOpticalFlow_create(PRESETS[self.config.preset])  # type: ignore[attr-defined]
+        self._dis = cv2.DISOpticalFlow_create(PRESETS[self.config.preset])  # type: ignore[attr-defined]  # absent from cv2's stubs
         # The last frame converted to grey, so that objects started or tracked on
         # the same frame share one grey image and one flow computation.
         self._last_gray: tuple[np.ndarray, np.ndarray] | None = None

@@ -16,18 +16,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from annotator.tracking.base import TrackResult, box_from_init, box_polygon
+from annotator.tracking.base import TrackResult, box_from_init
 from annotator.tracking.config import SiamMaskConfig
 from annotator.tracking.device import device_label
-from annotator.tracking.geometry import (
+from annotator.tracking.geometry import box_polygon, mask_bbox, rotated_box
+from annotator.tracking.network import SiamMaskNet, TemplateKernels
+from annotator.tracking.siammask_geometry import (
     cosine_window,
     crop_and_resize,
     generate_anchors,
-    mask_bbox,
     paste_mask,
-    rotated_box,
 )
-from annotator.tracking.network import SiamMaskNet, TemplateKernels
 
 log = logging.getLogger(__name__)
 

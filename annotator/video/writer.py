@@ -31,6 +31,7 @@ class VideoWriter:
             self._stream = self._container.add_stream("libx264", rate=rate)
             self._stream.width, self._stream.height = w, h
             self._stream.pix_fmt = "yuv420p"
+            # PyAV's stub types add_stream's result as a plain Stream, without codec options.
             self._stream.options = self.options  # type: ignore[assignment]
         image = np.ascontiguousarray(frame[:h, :w])
         video_frame = av.VideoFrame.from_ndarray(image, format="rgb24")

@@ -1,0 +1,91 @@
+"""What the canvas's tools do to the project: box, brush, eraser, snapping strokes, polygon.
+
+Functions of the window rather than methods, to keep the window's module to
+its layout. Each gesture becomes one controller (session) call, so it is one
+undo step; errors become a message (``w._guard``). Points are (x, y) in image
+pixels; boxes are xywh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from annotator.gui.canvas import Tool
+from annotator.gui.raster import paint_stroke
+from annotator.tracking.geometry import fill_polygon
+from annotator.tracking.strokes import Stroke
+
+if TYPE_CHECKING:
+    from annotator.gui.main_window import MainWindow
+
+Points = list[tuple[float, float]]
+
+
+def arm_new_object(w: MainWindow) -> None:
+    """The next box starts a new object."""
+    w.panel.select(0)
+    w.set_tool(Tool.BOX)
+    w.statusBar().showMessage("draw a box around the new object", 4000)
+
+
+def on_box(w: MainWindow, x: float, y: float, width: float, height: float, reinit: bool) -> None:
+    """A box drawn: a new object, or (``reinit``) the selected one started again from it."""
+    box = (x, y, width, height)
+    if reinit and w.selected:
+        selected = w.selected
+        w._guard("Re-initialise", lambda: w.controller.reinit_object(selected, w.current, box))
+        return
+    new = w._guard("New object", lambda: w.controller.add_box_object(w.current, box))
+    if new:
+        w.panel.select(int(new))
+
+
+def target(w: MainWindow) -> int:
+    """The object a brush or polygon edits: the selected one, or a new one (0: none)."""
+    if not w.selected:
+        new = w._guard("New object", w.controller.add_empty_object)
+        if new:
+            w.panel.select(int(new))
+    return w.selected
+
+
+def on_stroke(w: MainWindow, points: Points, radius: float, erase: bool) -> None:
+    """A brush or eraser stroke, painted pixel by pixel."""
+    if erase and not w.selected:
+        w.statusBar().showMessage("select an object to erase from", 3000)
+        return
+    label = "eraser" if erase else "brush"
+    edit_mask(w, label, lambda mask: paint_stroke(mask, points, radius, 0 if erase else 1))
+
+
+def on_snap_stroke(w: MainWindow, points: Points, radius: float, foreground: bool) -> None:
+    """A stroke of the snapping tool: the mask is recomputed near it (see strokes.py)."""
+    if w.controller.source is None:
+        return
+    if not foreground and not w.selected:
+        w.statusBar().showMessage("select an object to correct", 3000)
+        return
+    object_id = target(w)
+    if not object_id:
+        return
+    stroke = Stroke(tuple((float(x), float(y)) for x, y in points), radius, foreground)
+    w._guard("Stroke", lambda: w.controller.apply_strokes(object_id, w.current, [stroke]))
+
+
+def on_polygon(w: MainWindow, points: Points) -> None:
+    """A committed polygon is added to the target object's mask."""
+    edit_mask(w, "polygon", lambda mask: np.maximum(mask, fill_polygon(mask.shape, points)))
+
+
+def edit_mask(w: MainWindow, label: str, change: Callable[[np.ndarray], np.ndarray]) -> None:
+    """Set the target object's mask on this frame to ``change(mask)``, a user keyframe."""
+    if w.controller.source is None:
+        return
+    object_id = target(w)
+    if not object_id:
+        return
+    new = change(w.controller.mask_array(object_id, w.current))
+    w._guard("Edit", lambda: w.controller.set_user_mask(object_id, w.current, new, label))

@@ -1,0 +1,100 @@
+"""SiamMask's crops, anchors and inverse warp, in pixel coordinates.
+
+Conventions: frames are (H, W, 3) uint8; a centre is (cx, cy) and a size (w, h)
+in pixels, the image's top-left pixel centre at (0, 0); boxes are xywh. The
+arithmetic follows the official ``get_subwindow_tracking`` / ``generate_anchor``
+/ ``crop_back`` exactly, rounding included (Python's ``round`` is half-to-even,
+as NumPy's is). Geometry of masks and boxes in general is in ``geometry``.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from annotator.tracking.config import SiamMaskConfig
+
+
+def crop_and_resize(
+    frame: np.ndarray, center: np.ndarray, out_size: int, side: float, fill: np.ndarray
+) -> np.ndarray:
+    """Square crop of ``side`` pixels around ``center``, resized to ``out_size``.
+
+    Pixels outside the frame take ``fill`` (per channel, truncated to uint8, as the
+    official code does by assigning float means into a uint8 image). Only the
+    crop is padded, never the whole frame. Returns (out_size, out_size, 3) uint8.
+    """
+    side = int(side)
+    c = (side + 1) / 2
+    x0 = round(float(center[0]) - c)
+    y0 = round(float(center[1]) - c)
+    h, w = frame.shape[:2]
+    xa, ya = max(x0, 0), max(y0, 0)
+    xb, yb = min(x0 + side, w), min(y0 + side, h)
+    if x0 >= 0 and y0 >= 0 and x0 + side <= w and y0 + side <= h:
+        patch = frame[y0 : y0 + side, x0 : x0 + side]
+    else:
+        patch = np.empty((side, side, frame.shape[2]), np.uint8)
+        patch[:] = fill.astype(np.uint8)
+        if xa < xb and ya < yb:
+            patch[ya - y0 : yb - y0, xa - x0 : xb - x0] = frame[ya:yb, xa:xb]
+    if side != out_size:
+        patch = cv2.resize(patch, (out_size, out_size))
+    return patch
+
+
+def generate_anchors(cfg: SiamMaskConfig) -> np.ndarray:
+    """Anchors for every score-map cell: (k * S * S, 4) float32 as (cx, cy, w, h).
+
+    Rows are ordered (anchor, row, col), the layout of the flattened score map;
+    centres are offsets from the search crop's centre.
+    """
+    size = cfg.total_stride * cfg.total_stride
+    base = []
+    for ratio in cfg.ratios:
+        ws = int(np.sqrt(size / ratio))
+        hs = int(ws * ratio)
+        for scale in cfg.scales:
+            w, h = ws * scale, hs * scale
+            base.append([-w * 0.5, -h * 0.5, w * 0.5, h * 0.5])
+    corners = np.asarray(base, dtype=np.float32)
+    x1, y1, x2, y2 = corners.T
+    shape = np.stack([(x1 + x2) * 0.5, (y1 + y2) * 0.5, x2 - x1, y2 - y1], 1)
+    s = cfg.score_size
+    anchors = np.tile(shape, s * s).reshape(-1, 4)
+    origin = -(s // 2) * cfg.total_stride
+    offsets = [origin + cfg.total_stride * i for i in range(s)]
+    xx, yy = np.meshgrid(offsets, offsets)
+    anchors[:, 0] = np.tile(xx.flatten(), (len(shape), 1)).flatten().astype(np.float32)
+    anchors[:, 1] = np.tile(yy.flatten(), (len(shape), 1)).flatten().astype(np.float32)
+    return anchors
+
+
+def cosine_window(cfg: SiamMaskConfig) -> np.ndarray:
+    """Hanning window over the score map, tiled per anchor: (k * S * S,) float64."""
+    window = np.outer(np.hanning(cfg.score_size), np.hanning(cfg.score_size))
+    return np.tile(window.flatten(), cfg.anchor_num)
+
+
+def paste_mask(
+    mask: np.ndarray, box: tuple[float, float, float, float], frame_size: tuple[int, int]
+) -> np.ndarray:
+    """Warp a square mask back into the frame.
+
+    mask: (m, m) float32 probabilities covering ``box`` (xywh, frame pixels).
+    frame_size: (W, H). Returns (H, W) float32 with -1 outside the box.
+    """
+    m = mask.shape[0]
+    scale = m / box[2]
+    back = (-box[0] * scale, -box[1] * scale, frame_size[0] * scale, frame_size[1] * scale)
+    a = (frame_size[0] - 1) / back[2]
+    b = (frame_size[1] - 1) / back[3]
+    mapping = np.array([[a, 0, -a * back[0]], [0, b, -b * back[1]]], dtype=np.float64)
+    return cv2.warpAffine(
+        mask,
+        mapping,
+        frame_size,
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=-1,
+    )
