@@ -44,6 +44,8 @@ from PySide6.QtWidgets import (
     QLabel,
 )
 
+from annotator.gui.polygon_draft import PolygonDraft
+
 
 class Tool(enum.StrEnum):
     BOX = "box"
@@ -101,10 +103,7 @@ class Canvas(QGraphicsView):
         self._cursor.setZValue(4)
         self._cursor.hide()
         self._stroke_foreground = True
-        self._polygon: list[tuple[float, float]] = []
-        self._polygon_closed = False
-        self._vertex: int | None = None  # the selected vertex of a closed polygon
-        self._dragging_vertex = False
+        self._draft = PolygonDraft()
         self._polygon_item = QGraphicsPathItem()
         self._polygon_item.setPen(QPen(QColor(255, 255, 0), 0))
         self._polygon_item.setZValue(3)
@@ -230,21 +229,18 @@ class Canvas(QGraphicsView):
         self._rubber.hide()
         self._stroke = []
         self._stroke_item.setPath(QPainterPath())
-        self._polygon = []
-        self._polygon_closed = False
-        self._vertex = None
-        self._dragging_vertex = False
+        self._draft = PolygonDraft()
         self._polygon_item.setPath(QPainterPath())
 
     @property
     def polygon(self) -> list[tuple[float, float]]:
         """The polygon being drawn or edited: vertices (x, y) in image pixels."""
-        return list(self._polygon)
+        return list(self._draft.points)
 
     @property
     def polygon_editing(self) -> bool:
         """Whether a closed polygon waits for its vertices to be edited and Enter."""
-        return self._polygon_closed
+        return self._draft.closed
 
     def change_brush(self, factor: float) -> None:
         self.brush_radius = float(min(max(self.brush_radius * factor, 1.0), 200.0))
@@ -257,67 +253,34 @@ class Canvas(QGraphicsView):
 
     def finish_polygon(self) -> None:
         """Enter: close the polygon being drawn for editing, or commit the one being edited."""
-        if self._polygon_closed:
-            points = list(self._polygon)
+        if self._draft.closed:
+            points = list(self._draft.points)
             self.cancel_tool()
             self.polygon_finished.emit(points)
-        elif len(self._polygon) >= 3:
-            self._polygon_closed = True
-            self._vertex = None
+        elif self._draft.close():
             self._draw_polygon()
         else:
             self.cancel_tool()
 
     def delete_vertex(self) -> None:
         """Delete or Backspace: remove the selected vertex of a closed polygon (three stay)."""
-        if self._polygon_closed and self._vertex is not None and len(self._polygon) > 3:
-            del self._polygon[self._vertex]
-            self._vertex = None
+        if self._draft.delete_selected():
             self._draw_polygon()
 
     def insert_vertex(self, x: float, y: float) -> bool:
         """Insert a vertex at (x, y) on the closed polygon's nearest edge, if one is hit."""
-        if not self._polygon_closed:
+        if not self._draft.insert(x, y, self._tolerance()):
             return False
-        edge = self._edge_at(x, y)
-        if edge is None:
-            return False
-        self._polygon.insert(edge + 1, (x, y))
-        self._vertex = edge + 1
         self._draw_polygon()
         return True
 
     def move_vertex(self, index: int, x: float, y: float) -> None:
-        self._polygon[index] = (x, y)
+        self._draft.points[index] = (x, y)
         self._draw_polygon()
 
     def _tolerance(self) -> float:
         """HIT_PX screen pixels in image pixels, at the current zoom."""
         return HIT_PX / max(self.transform().m11(), 1e-6)
-
-    def _vertex_at(self, x: float, y: float) -> int | None:
-        tol = self._tolerance()
-        best = None
-        for i, (vx, vy) in enumerate(self._polygon):
-            d = ((vx - x) ** 2 + (vy - y) ** 2) ** 0.5
-            if d <= tol and (best is None or d < best[0]):
-                best = (d, i)
-        return None if best is None else best[1]
-
-    def _edge_at(self, x: float, y: float) -> int | None:
-        """Index i of the edge (i, i+1) nearest to (x, y), if within tolerance."""
-        tol = self._tolerance()
-        best = None
-        n = len(self._polygon)
-        for i in range(n):
-            (ax, ay), (bx, by) = self._polygon[i], self._polygon[(i + 1) % n]
-            dx, dy = bx - ax, by - ay
-            t = ((x - ax) * dx + (y - ay) * dy) / max(dx * dx + dy * dy, 1e-9)
-            t = min(max(t, 0.0), 1.0)
-            d = ((ax + t * dx - x) ** 2 + (ay + t * dy - y) ** 2) ** 0.5
-            if d <= tol and (best is None or d < best[0]):
-                best = (d, i)
-        return None if best is None else best[1]
 
     # -- mouse -------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -336,12 +299,11 @@ class Canvas(QGraphicsView):
             self._stroke_foreground = not shift
             self._stroke = [(p.x(), p.y())]
             self._update_stroke()
-        elif self.tool is Tool.POLYGON and self._polygon_closed:
-            self._vertex = self._vertex_at(p.x(), p.y())
-            self._dragging_vertex = self._vertex is not None
+        elif self.tool is Tool.POLYGON and self._draft.closed:
+            self._draft.press(p.x(), p.y(), self._tolerance())
             self._draw_polygon()
         elif self.tool is Tool.POLYGON:
-            self._polygon.append((p.x(), p.y()))
+            self._draft.points.append((p.x(), p.y()))
             self._draw_polygon(p)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -358,9 +320,9 @@ class Canvas(QGraphicsView):
         elif self._stroke:
             self._stroke.append((p.x(), p.y()))
             self._update_stroke()
-        elif self._dragging_vertex and self._vertex is not None:
-            self.move_vertex(self._vertex, p.x(), p.y())
-        elif self._polygon and not self._polygon_closed:
+        elif self._draft.dragging and self._draft.selected is not None:
+            self.move_vertex(self._draft.selected, p.x(), p.y())
+        elif self._draft.points and not self._draft.closed:
             self._draw_polygon(p)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -383,13 +345,13 @@ class Canvas(QGraphicsView):
                 self.snap_stroke.emit(points, self.brush_radius, self._stroke_foreground)
             else:
                 self.stroke_finished.emit(points, self.brush_radius, self.tool is Tool.ERASER)
-        self._dragging_vertex = False
+        self._draft.dragging = False
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if self.tool is not Tool.POLYGON:
             return
         p = self.mapToScene(event.position().toPoint())
-        if self._polygon_closed:
+        if self._draft.closed:
             self.insert_vertex(p.x(), p.y())
         else:
             self.finish_polygon()
@@ -436,18 +398,18 @@ class Canvas(QGraphicsView):
     def _draw_polygon(self, cursor: QPointF | None = None) -> None:
         """The polygon's outline (closed once finished) and, when closed, its vertex handles."""
         path = QPainterPath()
-        if not self._polygon:
+        if not self._draft.points:
             self._polygon_item.setPath(path)
             return
-        x0, y0 = self._polygon[0]
+        x0, y0 = self._draft.points[0]
         path.moveTo(x0, y0)
-        for x, y in self._polygon[1:]:
+        for x, y in self._draft.points[1:]:
             path.lineTo(x, y)
-        if self._polygon_closed:
+        if self._draft.closed:
             path.closeSubpath()
             half = self._tolerance() / 2
-            for i, (x, y) in enumerate(self._polygon):
-                size = 2 * half if i == self._vertex else half
+            for i, (x, y) in enumerate(self._draft.points):
+                size = 2 * half if i == self._draft.selected else half
                 path.addRect(QRectF(x - size, y - size, 2 * size, 2 * size))
         elif cursor is not None:
             path.lineTo(cursor)

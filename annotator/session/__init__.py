@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-import time
-from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -35,20 +32,21 @@ from annotator.export.common import ExportJob
 from annotator.export.importers import Imported
 from annotator.propagation import (
     Direction,
-    ExistingCells,
     PropagationPlan,
     PropagationStep,
     neighbour_frame,
-    propagate,
     result_mask,
     snapshot_cells,
 )
+from annotator.session.run import PropagationRun
 from annotator.store.lock import ProjectLockedError
 from annotator.store.project import ProjectStore
 from annotator.tracking.base import DOUBTFUL_SCORE, Tracker, validate_box
 from annotator.tracking.factory import create_tracker
 from annotator.tracking.strokes import Stroke
 from annotator.video.frame_source import FrameSource, open_source
+
+__all__ = ["PROJECT_SUFFIX", "PropagationRun", "Session", "project_for_video"]
 
 log = logging.getLogger(__name__)
 
@@ -60,57 +58,6 @@ def project_for_video(video: Path, folder: Path) -> Path:
     resolved = video.expanduser().resolve()
     digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:10]
     return folder / f"{resolved.stem or resolved.name}-{digest}{PROJECT_SUFFIX}"
-
-
-@dataclass
-class PropagationRun:
-    """One propagation run: the plan, the tracker, a cancel flag and its tally.
-
-    ``frames()`` opens the run's own frame source. ``done`` and ``error`` are
-    written by the session's thread only (in ``apply_step``); the worker thread
-    reads ``cancel`` and runs ``steps``.
-    """
-
-    plan: PropagationPlan
-    frames: Callable[[], FrameSource]
-    tracker: Tracker
-    existing: ExistingCells | None = None
-    cancel: threading.Event = field(default_factory=threading.Event)
-    stop_below: float | None = None
-    done: int = 0
-    error: str | None = None
-    started: float = field(default_factory=time.perf_counter)
-
-    def steps(self) -> Generator[tuple[PropagationStep, np.ndarray], None, None]:
-        """(step, RGB image of ``step.frame``) per frame, on whatever thread calls it.
-
-        The image is decoded already, so a window can show it without decoding
-        it again. Raises ``AnnotatorError`` for a frame that cannot be read.
-        """
-        with self.frames() as source:
-            steps = propagate(
-                self.plan,
-                source,
-                self.tracker,
-                self.cancel,
-                self.stop_below,
-                existing=self.existing,
-            )
-            for step in steps:
-                yield step, source[step.frame]
-
-    @property
-    def fps(self) -> float:
-        """Frames applied per second since the run started."""
-        return self.done / max(time.perf_counter() - self.started, 1e-6)
-
-    def summary(self) -> str:
-        """One line on how the run ended."""
-        if self.error:
-            return f"propagation failed after {self.done} frames"
-        if self.cancel.is_set():
-            return f"propagation stopped after {self.done} frames"
-        return f"propagated {self.done} frames in {time.perf_counter() - self.started:.1f} s"
 
 
 class Session:
