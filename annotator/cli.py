@@ -95,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("project", type=Path)
 
     ex = sub.add_parser(
-        "export", help="write a project as COCO, DAVIS, YouTube-VOS, mattes or video"
+        "export",
+        help="write a project as COCO, DAVIS, YouTube-VOS, mattes, EXR, RGBA, ProRes or video",
     )
     ex.add_argument("project", type=Path)
     ex.add_argument("--format", required=True, choices=list(EXPORT_FORMATS))
@@ -103,9 +104,18 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--objects", type=parse_ids, help="object ids, e.g. 1,2 (default: all)")
     ex.add_argument("--frames", help="A:B, frames A to B-1 (default: all)")
     ex.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    ex.add_argument("--no-frames", action="store_true", help="davis, youtube-vos: no JPEGs")
+    ex.add_argument(
+        "--no-frames", action="store_true", help="davis, youtube-vos: no JPEGs; exr: no beauty RGB"
+    )
     ex.add_argument("--feather", type=float, default=0.0, help="mattes: soft edge, pixels")
     ex.add_argument("--resize-480p", action="store_true", help="davis: scale to 480 rows")
+    ex.add_argument(
+        "--refine", action="store_true", help="mattes: soft mattes from each object's settings"
+    )
+    ex.add_argument("--exr-compression", choices=["zip", "piz", "dwaa", "none"], default="zip")
+    ex.add_argument("--exr-type", choices=["half", "float"], default="half", help="exr channels")
+    ex.add_argument("--bit-depth", type=int, choices=[8, 16], default=8, help="rgba PNGs")
+    ex.add_argument("--premultiply", action="store_true", help="rgba: colour times alpha")
 
     im = sub.add_parser(
         "import", help="add DAVIS (2016 or 2017), COCO or YouTube-VOS masks as keyframes"
@@ -241,6 +251,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
         with_frames=not args.no_frames,
         feather=args.feather,
         resize_480p=args.resize_480p,
+        refine=args.refine,
+        exr_compression=args.exr_compression,
+        exr_type=args.exr_type,
+        bit_depth=args.bit_depth,
+        premultiply=args.premultiply,
     )
     with tqdm(unit="frame", desc=f"exporting {args.format}", file=sys.stderr) as bar:
 

@@ -15,11 +15,12 @@ import pytest
 from PIL import Image
 
 from annotator.core import rle
+from annotator.core.matte_settings import MatteSettings
 from annotator.core.model import FrameMask, ObjectInfo, Provenance
 from annotator.export.palette import write_index_png
 from annotator.store import project as project_module
 from annotator.store.lock import ProjectLockedError
-from annotator.store.project import APPLICATION_ID, ProjectError, ProjectStore
+from annotator.store.project import APPLICATION_ID, SCHEMA_VERSION, ProjectError, ProjectStore
 from annotator.video.synthetic import render_frames
 from tests.test_cli_track import run_cli
 
@@ -136,7 +137,8 @@ def test_a_migration_that_fails_half_way_leaves_the_old_project(
     monkeypatch.undo()
     # nothing of the failed migration remains: it runs again and the mask is there
     with ProjectStore.open(path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert store.model.objects[1].matte == MatteSettings()
         cell = store.model.mask(1, 0)
         assert cell == FrameMask(Provenance.USER, code, None, None, None)
 

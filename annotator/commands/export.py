@@ -15,6 +15,7 @@ from annotator.errors import AnnotatorError
 from annotator.export.coco import export_coco
 from annotator.export.common import ExportError, ExportJob, parse_frames, select_objects
 from annotator.export.davis import export_davis, export_youtube_vos
+from annotator.export.exr import export_exr
 from annotator.export.formats import FORMATS, IMPORT_FORMATS, ExportSettings
 from annotator.export.importers import (
     Imported,
@@ -26,6 +27,8 @@ from annotator.export.importers import (
 )
 from annotator.export.mattes import export_mattes
 from annotator.export.overlay import export_overlay
+from annotator.export.prores import export_prores
+from annotator.export.rgba import export_rgba
 from annotator.store.project import ProjectStore
 from annotator.video.frame_source import FrameSource, open_source
 
@@ -66,7 +69,13 @@ def run_export(
     if fmt == "youtube-vos":
         return export_youtube_vos(job, out, with_frames, overwrite)
     if fmt == "mattes":
-        return export_mattes(job, out, s.feather, overwrite)
+        return export_mattes(job, out, s.feather, overwrite, s.refine)
+    if fmt == "exr":
+        return export_exr(job, out, with_frames, s.exr_compression, s.exr_type, overwrite)
+    if fmt == "rgba":
+        return export_rgba(job, out, s.bit_depth, s.premultiply, overwrite)
+    if fmt == "prores":
+        return export_prores(job, out, overwrite)
     if fmt == "overlay":
         return export_overlay(job, out, overwrite)
     raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from annotator.core.matte_settings import MatteSettings
 from annotator.core.rle import RLE
 
 
@@ -37,13 +38,14 @@ class Provenance(enum.StrEnum):
 
 @dataclass(frozen=True)
 class ObjectInfo:
-    """An annotated object. ``color`` is RGB 0..255."""
+    """An annotated object. ``color`` is RGB 0..255; ``matte``: how its soft matte is made."""
 
     id: int
     name: str
     category: str = "object"
     color: tuple[int, int, int] = (255, 0, 0)
     visible: bool = True
+    matte: MatteSettings = field(default_factory=MatteSettings)
 
 
 LOCKED = frozenset({Provenance.USER, Provenance.INIT})

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class ExportFormat:
     """suffix: the one file it writes (".json"), or None when it fills a folder.
-    options: which of ``with_frames``, ``resize_480p`` and ``feather`` apply."""
+    options: which of ``ExportSettings``' fields (besides ``overwrite``) apply."""
 
     suffix: str | None
     options: frozenset[str] = frozenset()
@@ -23,7 +23,10 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
     "coco": ExportFormat(".json"),
     "davis": ExportFormat(None, frozenset({"with_frames", "resize_480p"})),
     "youtube-vos": ExportFormat(None, frozenset({"with_frames"})),
-    "mattes": ExportFormat(None, frozenset({"feather"})),
+    "mattes": ExportFormat(None, frozenset({"feather", "refine"})),
+    "exr": ExportFormat(None, frozenset({"with_frames", "exr_compression", "exr_type"})),
+    "rgba": ExportFormat(None, frozenset({"bit_depth", "premultiply"})),
+    "prores": ExportFormat(None),
     "overlay": ExportFormat(".mp4"),
 }
 FORMATS = tuple(EXPORT_FORMATS)
@@ -34,15 +37,23 @@ class ExportSettings:
     """How to write an export, whatever its format; each exporter reads the fields in its
     ``ExportFormat.options`` (and ``overwrite``, which all read).
 
-    with_frames: also write the video's frames (JPEGs) beside the masks.
+    with_frames: also write the video's frames (JPEGs; EXR: the beauty R, G, B).
     resize_480p: scale to 480 px high, as DAVIS's 480p folders are.
-    feather: Gaussian blur of a matte's edge, in px (0: hard).
+    feather: Gaussian blur of a hard matte's edge, in px (0: hard).
+    refine: mattes: soft mattes from each object's matte settings instead of hard masks.
+    exr_compression: zip, piz, dwaa or none. exr_type: half or float.
+    bit_depth: RGBA PNGs, 8 or 16. premultiply: RGBA PNGs, colour times alpha.
     """
 
     overwrite: bool = False
     with_frames: bool = True
     feather: float = 0.0
     resize_480p: bool = False
+    refine: bool = False
+    exr_compression: str = "zip"
+    exr_type: str = "half"
+    bit_depth: int = 8
+    premultiply: bool = False
 
 
 IMPORT_FORMATS = ("davis", "coco", "youtube-vos")

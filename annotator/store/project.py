@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from annotator.core.matte_settings import MatteSettings
 from annotator.core.model import (
     AnnotationModel,
     Edit,
@@ -33,7 +34,7 @@ from annotator.store.lock import ProjectLock
 log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x414E4E54  # "ANNT"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class ProjectError(AnnotatorError):
@@ -61,7 +62,16 @@ def _migrate_to_2(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE masks ADD COLUMN origin INTEGER")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2]
+def _migrate_to_3(db: sqlite3.Connection) -> None:
+    """Objects keep their matte settings (JSON; NULL: the defaults)."""
+    db.execute("ALTER TABLE objects ADD COLUMN matte TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migrate_to_1,
+    _migrate_to_2,
+    _migrate_to_3,
+]
 
 
 def _migrate(db: sqlite3.Connection, version: int) -> None:
@@ -215,8 +225,13 @@ class ProjectStore:
 
     @staticmethod
     def _read_objects(db: sqlite3.Connection) -> list[ObjectInfo]:
-        rows = db.execute("SELECT id, name, category, color, visible FROM objects ORDER BY id")
-        return [ObjectInfo(i, n, c, tuple(json.loads(col)), bool(v)) for i, n, c, col, v in rows]
+        rows = db.execute(
+            "SELECT id, name, category, color, visible, matte FROM objects ORDER BY id"
+        )
+        return [
+            ObjectInfo(i, n, c, tuple(json.loads(col)), bool(v), MatteSettings.from_json(m))
+            for i, n, c, col, v, m in rows
+        ]
 
     @staticmethod
     def _read_masks(db: sqlite3.Connection) -> list[tuple[int, int, FrameMask]]:
@@ -262,8 +277,15 @@ class ProjectStore:
                     else:
                         a = c.after
                         self.db.execute(
-                            "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?)",
-                            (a.id, a.name, a.category, json.dumps(list(a.color)), int(a.visible)),
+                            "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?)",
+                            (
+                                a.id,
+                                a.name,
+                                a.category,
+                                json.dumps(list(a.color)),
+                                int(a.visible),
+                                a.matte.to_json(),
+                            ),
                         )
                 elif c.after is None:
                     deletes.append((c.object_id, c.frame))
