@@ -149,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("name", nargs="?", default=None, help="checkpoint name (default: DAVIS)")
 
     bench = sub.add_parser("bench", help="measure speed; prints a JSON report")
-    bench.add_argument("what", choices=["tracker", "flow", "stroke", "video", "store", "export"])
+    bench.add_argument(
+        "what", choices=["tracker", "flow", "stroke", "matte", "video", "store", "export"]
+    )
     bench.add_argument("--frames", type=int, default=20, help="frames timed per case")
     bench.add_argument("--json", type=Path, help="also write the report here")
     bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -350,7 +352,7 @@ def _cmd_weights(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     import json
 
-    from annotator.bench import export, store, stroke, trackers, video
+    from annotator.bench import export, matte, store, stroke, trackers, video
 
     for option in ("frames", "video_frames", "store_frames", "store_objects", "export_objects"):
         if getattr(args, option, 1) < 1:
@@ -361,6 +363,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         report = trackers.bench_flow(args.frames)
     elif args.what == "stroke":
         report = stroke.bench_stroke(args.frames)
+    elif args.what == "matte":
+        report = matte.bench_matte(max(args.frames // 4, 3))
     elif args.what == "export":
         report = export.bench_export(args.store_frames, args.export_objects)
     elif args.what == "store":

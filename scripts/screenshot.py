@@ -56,6 +56,11 @@ def main(frames: Path, out: Path) -> None:
         window.canvas.fit()
         app.processEvents()
         window.grab().save(str(out))
+        for mode in ("alpha", "checkerboard"):
+            window.cycle_matte_view()
+            app.processEvents()
+            window.grab().save(str(out.with_name(f"{out.stem}-matte-{mode}{out.suffix}")))
+        window.cycle_matte_view()
         from annotator.gui.export_dialog import ExportDialog
 
         c = window.controller

@@ -84,3 +84,15 @@ def test_stroke_bench_cli_times_every_case(tmp_path: Path) -> None:
         assert 0 < row["median_ms"] <= row["p95_ms"] <= row["max_ms"]
     worst = max(r["p95_ms"] for r in report["results"].values())
     assert report["worst_p95_ms"] == worst and report["within_goal"] == (worst <= 150.0)
+
+
+def test_matte_bench_cli_compares_both_methods_with_the_baselines(tmp_path: Path) -> None:
+    report = bench_cli(tmp_path, "matte")
+    assert set(report["results"]) == {"480p", "1080p"}
+    for row in report["results"].values():
+        assert row["guided_ms"] > 0 and row["closed-form_ms"] > 0
+        # Both methods beat the hard mask and the plain feather on the known alpha.
+        for method in ("guided", "closed-form"):
+            assert row[f"error_{method}"] < row["error_feather_2px"] < row["error_hard"]
+    assert report["default_method"] in ("guided", "closed-form")
+    assert report["default_in_code"] == "guided"

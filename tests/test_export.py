@@ -38,6 +38,10 @@ def all_masks(project: Path) -> dict[tuple[int, int], np.ndarray]:
 
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
+    return three_object_project(tmp_path)
+
+
+def three_object_project(tmp_path: Path) -> Path:
     """A 10-frame clip with three objects; object 3 is absent on frames 6..9, never overlapping."""
     frames, truths = render_frames(N, W, H)
     video = tmp_path / "clip.mp4"

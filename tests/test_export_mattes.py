@@ -21,7 +21,12 @@ from annotator.core.matte_settings import MatteSettings
 from annotator.export.formats import ExportSettings
 from annotator.export.matte_stream import matte_frames
 from tests.test_cli_track import run_cli
-from tests.test_export import H, N, W, project  # noqa: F401  (the fixture)
+from tests.test_export import H, N, W, three_object_project
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    return three_object_project(tmp_path)
 
 
 def set_matte(project: Path, object_id: int, settings: MatteSettings) -> None:
@@ -39,7 +44,7 @@ def expected(project: Path) -> dict[int, dict[int, np.ndarray]]:
         return {m.index: dict(m.alpha) for m in matte_frames(job)}
 
 
-def test_matte_settings_are_stored_per_object_with_undo(project: Path) -> None:  # noqa: F811
+def test_matte_settings_are_stored_per_object_with_undo(project: Path) -> None:
     wanted = MatteSettings(band_px=12, chatter=0.5, decontaminate=True)
     set_matte(project, 1, wanted)
     store, source = open_with_video(project)
@@ -65,7 +70,7 @@ def test_matte_settings_are_stored_per_object_with_undo(project: Path) -> None: 
     ],
 )
 def test_exr_has_one_named_layer_per_object_and_the_beauty(
-    project: Path,  # noqa: F811
+    project: Path,
     tmp_path: Path,
     compression: str,
     code: OpenEXR.Compression,
@@ -89,7 +94,7 @@ def test_exr_has_one_named_layer_per_object_and_the_beauty(
             assert np.abs(got - truth[3][k]).max() < tolerance
 
 
-def test_exr_float_without_frames(project: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_exr_float_without_frames(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "exr"
     export_project(project, "exr", out, objects=[2], frames="0:2",
                    settings=ExportSettings(with_frames=False, exr_type="float"))  # fmt: skip
@@ -102,7 +107,7 @@ def test_exr_float_without_frames(project: Path, tmp_path: Path) -> None:  # noq
 
 @pytest.mark.parametrize(("depth", "premultiply"), [(8, False), (16, True)])
 def test_rgba_png_sequences_decode_to_the_matte(
-    project: Path,  # noqa: F811
+    project: Path,
     tmp_path: Path,
     depth: int,
     premultiply: bool,
@@ -126,7 +131,7 @@ def test_rgba_png_sequences_decode_to_the_matte(
             assert np.all(bgra[..., :3][truth[f][1] == 0] == 0)
 
 
-def test_prores_4444_carries_the_matte_as_alpha(project: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_prores_4444_carries_the_matte_as_alpha(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "prores"
     run_cli("export", str(project), "--format", "prores", "--out", str(out))
     assert sorted(p.name for p in out.iterdir()) == [
@@ -145,7 +150,7 @@ def test_prores_4444_carries_the_matte_as_alpha(project: Path, tmp_path: Path) -
         assert np.abs(alpha - truth[f][2]).max() < 0.01  # 10-bit alpha
 
 
-def test_mattes_refine_writes_the_soft_matte(project: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_mattes_refine_writes_the_soft_matte(project: Path, tmp_path: Path) -> None:
     set_matte(project, 1, MatteSettings(band_px=8))
     out = tmp_path / "mattes"
     run_cli("export", str(project), "--format", "mattes", "--refine", "--out", str(out),

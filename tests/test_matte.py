@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 import cv2
@@ -98,7 +99,7 @@ def test_reduce_chatter_steadies_a_static_edge_with_noise() -> None:
     ]
 
     def change(seq: list[np.ndarray]) -> float:
-        return float(np.mean([np.abs(b - a)[band].mean() for a, b in zip(seq, seq[1:])]))
+        return float(np.mean([np.abs(b - a)[band].mean() for a, b in itertools.pairwise(seq)]))
 
     log.info(
         "frame-to-frame alpha change: %.4f raw, %.4f steadied", change(noisy[1:4]), change(steadied)

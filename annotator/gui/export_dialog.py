@@ -93,21 +93,34 @@ class ExportDialog(QDialog):
         row.addWidget(self.first)
         row.addWidget(self.last)
         self.overwrite = QCheckBox("Replace an existing output")
-        self.with_frames = QCheckBox("Write the frames (JPEG) too")
+        self.with_frames = QCheckBox("Write the frames too (JPEG; EXR: the beauty RGB)")
         self.with_frames.setChecked(True)
         self.feather = QDoubleSpinBox()
         self.feather.setRange(0.0, 100.0)
         self.feather.setSuffix(" px")
         self.resize_480p = QCheckBox("Scale to 480 rows")
+        self.refine = QCheckBox("Soft mattes (each object's matte settings)")
+        self.exr_compression = QComboBox()
+        self.exr_compression.addItems(["zip", "piz", "dwaa", "none"])
+        self.exr_type = QComboBox()
+        self.exr_type.addItems(["half", "float"])
+        self.bit_depth = QComboBox()
+        self.bit_depth.addItems(["8", "16"])
+        self.premultiply = QCheckBox("Premultiplied alpha")
         form = QFormLayout(self)
         form.addRow("Format", self.format)
         form.addRow("Export to", where)
         form.addRow("Objects", self.objects)
         form.addRow("Frames (first, last)", span)
         form.addRow("", self.overwrite)
-        form.addRow("DAVIS, YouTube-VOS", self.with_frames)
+        form.addRow("DAVIS, YouTube-VOS, EXR", self.with_frames)
         form.addRow("DAVIS", self.resize_480p)
         form.addRow("Mattes: soft edge", self.feather)
+        form.addRow("Mattes", self.refine)
+        form.addRow("EXR compression", self.exr_compression)
+        form.addRow("EXR channels", self.exr_type)
+        form.addRow("RGBA bits", self.bit_depth)
+        form.addRow("RGBA", self.premultiply)
         form.addRow(ok_cancel(self, "Export"))
         self.setMinimumWidth(560)
         self.format.currentTextChanged.connect(self._format_changed)
@@ -119,6 +132,11 @@ class ExportDialog(QDialog):
         self.with_frames.setEnabled("with_frames" in options)
         self.resize_480p.setEnabled("resize_480p" in options)
         self.feather.setEnabled("feather" in options)
+        self.refine.setEnabled("refine" in options)
+        self.exr_compression.setEnabled("exr_compression" in options)
+        self.exr_type.setEnabled("exr_type" in options)
+        self.bit_depth.setEnabled("bit_depth" in options)
+        self.premultiply.setEnabled("premultiply" in options)
 
     def _browse(self) -> None:
         fmt = self.format.currentText()
@@ -157,5 +175,10 @@ class ExportDialog(QDialog):
                 with_frames=self.with_frames.isChecked(),
                 feather=self.feather.value(),
                 resize_480p=self.resize_480p.isChecked(),
+                refine=self.refine.isChecked(),
+                exr_compression=self.exr_compression.currentText(),
+                exr_type=self.exr_type.currentText(),
+                bit_depth=int(self.bit_depth.currentText()),
+                premultiply=self.premultiply.isChecked(),
             ),
         )

@@ -40,6 +40,7 @@ from annotator.gui import edit_tools, object_actions, opening, tracker_choice, t
 from annotator.gui.canvas import Canvas, Tool
 from annotator.gui.controller import Controller
 from annotator.gui.dialogs import ShortcutsDialog, WeightsDialog
+from annotator.gui.matte_panel import MattePanel
 from annotator.gui.menus import build_menus
 from annotator.gui.objects_panel import ObjectsPanel
 from annotator.gui.raster import annotation_overlay
@@ -84,14 +85,20 @@ class MainWindow(QMainWindow):
         self.slider.valueChanged.connect(self.show_frame)
         self.timeline.frame_requested.connect(self.show_frame)
 
+        self.matte_panel = MattePanel(self)
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.panel, 1)
+        column.addWidget(self.matte_panel)
         split = QSplitter()
         split.addWidget(self.canvas)
-        split.addWidget(self.panel)
+        split.addWidget(side)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 0)
         split.setCollapsible(0, False)
-        self.panel.setMinimumWidth(240)
-        self.panel.setMaximumWidth(420)
+        side.setMinimumWidth(240)
+        side.setMaximumWidth(420)
         split.setSizes([1000, 280])
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -125,6 +132,7 @@ class MainWindow(QMainWindow):
             lambda r: bar.showMessage(f"brush radius {r:.0f} px", 2000)
         )
         self.panel.visibility_toggled.connect(self._on_visibility)
+        self.panel.selected.connect(self._on_selected)
         self.panel.add_requested.connect(partial(edit_tools.arm_new_object, self))
         self.panel.rename_requested.connect(partial(object_actions.rename, self))
         self.panel.recolour_requested.connect(partial(object_actions.recolour, self))
@@ -132,7 +140,7 @@ class MainWindow(QMainWindow):
         self.panel.delete_requested.connect(partial(object_actions.delete, self))
 
         c = self.controller
-        c.opened.connect(self._on_opened)
+        c.opened.connect(partial(opening.on_opened, self))
         c.changed.connect(self._on_changed)
         c.tracker_changed.connect(lambda text: self.tracker_label.setText(f"tracker: {text}"))
         c.propagation_started.connect(self.run_status.started)
@@ -219,42 +227,6 @@ class MainWindow(QMainWindow):
         if urls:
             self.open_path(Path(urls[0]))
 
-    def _on_opened(self) -> None:
-        c = self.controller
-        assert c.source is not None and c.store is not None and c.video is not None
-        n = len(c.source)
-        self.current = 0
-        # The video is what the user opened; the project file's name is a hash of it
-        # (its path is in the status bar's tooltip), so it stays out of the title.
-        ro = " (read-only)" if c.store.read_only else ""
-        self.setWindowTitle(f"{c.video.name}{ro} — annotator")
-        self.frame_label.setToolTip(f"project: {c.store.path}")
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, n - 1)
-        self.slider.setValue(0)
-        self.slider.blockSignals(False)
-        self.timeline.set_model(c.model, n)
-        self.panel.show_objects(c.model)
-        self.canvas.clear()
-        self.show_frame(0)
-        tracker_choice.describe_tracker(self)
-        if c.model is not None and not c.model.objects:
-            self.set_tool(Tool.BOX)
-            self.statusBar().showMessage(
-                "No objects yet: drag a box around an object to start it, then press F"
-            )
-        self._update_hint()
-
-    def _update_hint(self) -> None:
-        """On a video with no objects, the canvas says how to start."""
-        model = self.controller.model
-        empty = model is not None and not model.objects
-        self.canvas.set_hint(
-            "Drag a box around an object to start it (box tool, R), then press F to propagate it"
-            if empty
-            else None
-        )
-
     @property
     def frame_count(self) -> int:
         return len(self.controller.source) if self.controller.source is not None else 0
@@ -271,8 +243,13 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(str(exc), 5000)
             return
         self.current = index
-        self.canvas.set_frame(frame)
-        self._draw_annotations(frame.shape[:2])
+        matte = self.matte_panel.matte_image(frame, index)
+        self.canvas.set_frame(frame if matte is None else matte)
+        if matte is None:
+            self._draw_annotations(frame.shape[:2])
+        else:  # the matte view shows the matte itself, nothing over it
+            self.canvas.set_overlay(None)
+            self.canvas.set_decorations([])
         if self.slider.value() != index:
             self.slider.blockSignals(True)
             self.slider.setValue(index)
@@ -328,11 +305,25 @@ class MainWindow(QMainWindow):
         self.timeline.apply_edit(edit)
         if any(isinstance(c, ObjectChange) for c in edit.changes):
             self.panel.show_objects(self.controller.model)
-            self._update_hint()
+            self.matte_panel.show_settings(self.selected)
+            opening.update_hint(self)
         if not self.controller.is_running or any(
             getattr(c, "frame", None) == self.current for c in edit.changes
         ):
             self.refresh()
+
+    def _on_selected(self, object_id: int) -> None:
+        self.matte_panel.show_settings(object_id)
+        if self.matte_panel.mode != "off":
+            self.refresh()
+
+    def cycle_matte_view(self) -> None:
+        mode = self.matte_panel.cycle_mode()
+        if mode != "off" and not self.selected:
+            self.statusBar().showMessage("matte view: select an object to see its matte", 4000)
+        else:
+            self.statusBar().showMessage(f"matte view: {mode}", 2000)
+        self.refresh()
 
     def _object(self, object_id: int) -> ObjectInfo | None:
         model = self.controller.model

@@ -205,6 +205,13 @@ def build_menus(w: MainWindow) -> Shortcuts:
         lambda: w.set_opacity(w.overlay_alpha - 0.1),
     )
     shortcuts.action(view, "Fit to window", "Ctrl+0", w.canvas.fit)
+    shortcuts.action(
+        view,
+        "&Matte view: off, alpha, checkerboard",
+        "M",
+        w.cycle_matte_view,
+        "Matte view of the selected object: off, alpha as grey, over a checkerboard",
+    )
 
     help_menu = m.addMenu("&Help")
     shortcuts.action(help_menu, "&Keyboard shortcuts", ["F1", "?"], w.show_shortcuts)

@@ -95,3 +95,23 @@ def annotation_overlay(
     x0, y0, x1, y1 = window
     cropped = [(m[y0:y1, x0:x1], colour) for m, colour in layers]
     return compose_overlay((y1 - y0, x1 - x0), cropped, alpha), (x0, y0), decorations
+
+
+MATTE_MODES = ("off", "alpha", "checkerboard")
+
+
+def matte_view(frame: np.ndarray, alpha: np.ndarray, mode: str, square: int = 16) -> np.ndarray:
+    """(H, W, 3) uint8 RGB to show instead of ``frame`` in a matte view: ``alpha`` (H, W)
+    float in [0, 1] as grey, or the frame over a grey checkerboard of ``square`` px
+    through ``alpha``; the frame itself for "off"."""
+    if mode == "alpha":
+        grey = np.round(np.clip(alpha, 0.0, 1.0) * 255.0).astype(np.uint8)
+        return np.repeat(grey[..., None], 3, axis=2)
+    if mode == "checkerboard":
+        h, w = alpha.shape
+        yy, xx = np.mgrid[:h, :w]
+        board = np.where(((yy // square) + (xx // square)) % 2 == 0, 102.0, 153.0)
+        a = np.clip(alpha, 0.0, 1.0)[..., None]
+        out = a * frame.astype(np.float32) + (1.0 - a) * board[..., None]
+        return np.round(out).astype(np.uint8)
+    return frame
