@@ -121,14 +121,17 @@ def test_rgba_png_sequences_decode_to_the_matte(
     truth = expected(project)
     top = 255.0 if depth == 8 else 65535.0
     for f in (0, 7):
-        bgra = cv2.imread(str(out / "object_1" / f"object_1.{f:05d}.png"), cv2.IMREAD_UNCHANGED)
-        assert bgra.dtype == (np.uint8 if depth == 8 else np.uint16) and bgra.shape == (H, W, 4)
-        alpha = bgra[..., 3] / top
+        with av.open(str(out / "object_1" / f"object_1.{f:05d}.png")) as png:
+            decoded = next(png.decode(video=0))
+            assert decoded.format.name == ("rgba" if depth == 8 else "rgba64be")
+            rgba = decoded.to_ndarray(format="rgba" if depth == 8 else "rgba64le")
+        assert rgba.shape == (H, W, 4)
+        alpha = rgba[..., 3] / top
         assert np.abs(alpha - truth[f][1]).max() <= 0.5 / top + 1e-6
         soft = (truth[f][1] > 0) & (truth[f][1] < 1)
         assert soft.any()  # the matte really is soft at the edge
         if premultiply:
-            assert np.all(bgra[..., :3][truth[f][1] == 0] == 0)
+            assert np.all(rgba[..., :3][truth[f][1] == 0] == 0)
 
 
 def test_prores_4444_carries_the_matte_as_alpha(project: Path, tmp_path: Path) -> None:
