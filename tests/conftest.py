@@ -18,6 +18,17 @@ TENNIS = SHARED / "data" / "tennis"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+def need(path: Path, what: str) -> Path:
+    """``path`` if it exists; else skip the test, or fail it under CI (``CI=true``),
+    where ../shared is always there and a silent skip would hide a broken check."""
+    if path.exists():
+        return path
+    message = f"{what} not found at {path}"
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(f"{message}; CI must have ../shared", pytrace=False)
+    pytest.skip(message)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if torch.cuda.is_available():
         return
@@ -28,9 +39,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _make_weights_module():  # type: ignore[no-untyped-def]
-    path = REFERENCE / "make_weights.py"
-    if not path.is_file():
-        pytest.skip(f"reference weights recipe not found at {path}")
+    path = need(REFERENCE / "make_weights.py", "the reference weights recipe")
     spec = importlib.util.spec_from_file_location("make_weights", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -53,9 +62,7 @@ def seeded_weights_file(tmp_path_factory: pytest.TempPathFactory, seeded_state_d
 
 @pytest.fixture(scope="session")
 def tennis_dir() -> Path:
-    if not TENNIS.is_dir():
-        pytest.skip(f"tennis frames not found at {TENNIS}")
-    return TENNIS
+    return need(TENNIS, "the tennis frames")
 
 
 @pytest.fixture()

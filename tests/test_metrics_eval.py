@@ -14,7 +14,7 @@ from annotator.errors import AnnotatorError
 from annotator.export.palette import read_label_png, write_index_png
 from annotator.metrics import Summary, boundary_f, boundary_map, jaccard
 from annotator.video.synthetic import render_frames
-from tests.conftest import SHARED
+from tests.conftest import SHARED, need
 from tests.test_cli_track import run_cli
 
 
@@ -198,8 +198,7 @@ def test_eval_sim_curve_over_a_split_in_parallel(tmp_path: Path) -> None:
 
 def test_eval_sim_on_davis2016_with_grey_masks() -> None:
     root = SHARED / "data" / "davis2016"
-    if not (root / "Annotations" / "480p" / "car-shadow").is_dir():
-        pytest.skip(f"DAVIS-2016 sample not found at {root}")
+    need(root / "Annotations" / "480p" / "car-shadow", "the DAVIS-2016 sample")
     proc = run_cli(
         "eval-sim",
         root,

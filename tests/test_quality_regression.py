@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, need
 from tests.test_cli_track import run_cli
 
 TRAIN = SHARED / "data" / "davis2016-train"
@@ -30,8 +30,7 @@ FLOORS = [
 @pytest.mark.slow
 @pytest.mark.parametrize(("setting", "floor"), FLOORS, ids=["every-10", "frame-0-only"])
 def test_flow_quality_on_train_sequences(setting: list[str], floor: float) -> None:
-    if not (TRAIN / "videos" / "surf.mp4").is_file():
-        pytest.skip(f"DAVIS-2016 train split not found at {TRAIN}")
+    need(TRAIN / "videos" / "surf.mp4", "the DAVIS-2016 train split")
     proc = run_cli(
         "eval-sim", TRAIN, "--seq", SEQUENCES, "--tracker", "flow", "--jobs", "2", "--json",
         *setting,
