@@ -296,9 +296,16 @@ def masks_to_write(
 
 def result_mask(result: TrackResult, provenance: Provenance, origin: int | None) -> FrameMask:
     """A tracker result as a stored mask: RLE, score, rotated box and the run's origin."""
+    if result.window is not None:
+        # Only the crop the tracker wrote: at 1080p a whole-frame encode costs more.
+        x0, y0, crop = result.window
+        height, width = result.mask.shape
+        code = rle.encode_window(crop, x0, y0, height, width)
+    else:
+        code = rle.encode(result.mask)
     return FrameMask(
         provenance,
-        rle.encode(result.mask),
+        code,
         float(result.score),
         tuple(float(v) for v in np.asarray(result.polygon).reshape(-1)),
         origin,

@@ -26,6 +26,33 @@ def encode(mask: np.ndarray) -> RLE:
     }
 
 
+def encode_window(crop: np.ndarray, x0: int, y0: int, height: int, width: int) -> RLE:
+    """The RLE of an (height, width) mask that is 0 everywhere but in ``crop`` (h, w),
+    whose top-left pixel is (x0, y0): equal to ``encode`` of the full mask, but reads
+    only the columns the crop spans (COCO runs go down the columns)."""
+    h, w = crop.shape
+    if h == 0 or w == 0 or not crop.any():
+        return encode(np.zeros((height, width), np.uint8))
+    band = np.zeros((w, height), np.uint8)  # the crop's columns, each a full column
+    band[:, y0 : y0 + h] = crop.T > 0
+    flat = band.ravel()
+    edges = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    runs = np.diff(np.concatenate([[0], edges, [flat.size]]))
+    if flat[0]:
+        runs = np.concatenate([[0], runs])
+    runs[0] += x0 * height  # the columns before the crop: all 0
+    after = (width - x0 - w) * height
+    if after:
+        if flat[-1]:
+            runs = np.concatenate([runs, [after]])
+        else:
+            runs[-1] += after
+    coded = mask_utils.frPyObjects(
+        {"size": [height, width], "counts": runs.tolist()}, height, width
+    )
+    return {"size": [height, width], "counts": coded["counts"].decode("ascii")}
+
+
 def decode(rle: RLE) -> np.ndarray:
     """Compressed RLE -> (H, W) uint8 mask of 0/1."""
     counts = rle["counts"]

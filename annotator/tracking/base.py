@@ -35,6 +35,9 @@ class TrackResult:
     center, size: the tracker's target box as (cx, cy) and (w, h).
     score: confidence in [0, 1].
     state: the object's new tracker state, to pass to the next ``track`` call.
+    window: when the tracker knows where the mask can be, (x0, y0, crop): ``mask``
+        is 0 outside the (h, w) uint8 ``crop`` whose top-left pixel is frame pixel
+        (x0, y0), so that encoding can read the crop instead of the whole frame.
     """
 
     mask: np.ndarray
@@ -44,6 +47,7 @@ class TrackResult:
     size: tuple[float, float]
     score: float
     state: Any
+    window: tuple[int, int, np.ndarray] | None = None
 
 
 class Tracker(Protocol):

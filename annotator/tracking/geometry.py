@@ -44,18 +44,26 @@ def axis_aligned(polygon: np.ndarray, tolerance_px: float = 0.5) -> bool:
     return bool(np.all(np.min(np.abs(sides), axis=1) <= tolerance_px))
 
 
-def rotated_box(binary: np.ndarray, fallback_xywh: np.ndarray, min_area: float) -> np.ndarray:
+def rotated_box(
+    binary: np.ndarray,
+    fallback_xywh: np.ndarray,
+    min_area: float,
+    offset: tuple[int, int] = (0, 0),
+) -> np.ndarray:
     """Corners (4, 2) float32 of the minimum-area rectangle of the largest contour.
 
-    Falls back to the axis-aligned ``fallback_xywh`` corners (clockwise from
-    top-left) when there is no contour of more than ``min_area`` pixels.
+    ``binary`` may be a window of the frame whose top-left corner is at ``offset``
+    (x, y); the corners are in frame pixels either way. Falls back to the
+    axis-aligned ``fallback_xywh`` corners (clockwise from top-left) when there
+    is no contour of more than ``min_area`` pixels.
     """
     contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if contours:
         areas = [cv2.contourArea(c) for c in contours]
         best = int(np.argmax(areas))
         if areas[best] > min_area:
-            return cv2.boxPoints(cv2.minAreaRect(contours[best].reshape(-1, 2))).astype(np.float32)
+            points = contours[best].reshape(-1, 2) + np.asarray(offset, np.int32)
+            return cv2.boxPoints(cv2.minAreaRect(points)).astype(np.float32)
     x, y, w, h = (float(v) for v in fallback_xywh)
     return box_polygon((x, y, w, h))
 

@@ -303,17 +303,26 @@ class SiamMaskNet(nn.Module):
         return SearchOutput(score, delta, mask_corr, p0, p1, p2)
 
     @torch.inference_mode()
-    def refine(self, out: SearchOutput, positions: list[tuple[int, int]]) -> Tensor:
-        """Mask probabilities (B, 127, 127) at one score-map cell (row, col) per object."""
-        p0s, p1s, p2s, corrs = [], [], [], []
-        p0 = F.pad(out.p0, [16, 16, 16, 16])
-        p1 = F.pad(out.p1, [8, 8, 8, 8])
-        p2 = F.pad(out.p2, [4, 4, 4, 4])
-        for b, (r, c) in enumerate(positions):
-            p0s.append(p0[b, :, 4 * r : 4 * r + 61, 4 * c : 4 * c + 61])
-            p1s.append(p1[b, :, 2 * r : 2 * r + 31, 2 * c : 2 * c + 31])
-            p2s.append(p2[b, :, r : r + 15, c : c + 15])
-            corrs.append(out.mask_corr[b, :, r, c])
-        corr = torch.stack(corrs).reshape(-1, 256, 1, 1)
-        logits = self.refine_model(torch.stack(p0s), torch.stack(p1s), torch.stack(p2s), corr)
+    def refine(self, out: SearchOutput, cells: Tensor) -> Tensor:
+        """Mask probabilities (B, 127, 127) at one score-map cell per object.
+
+        cells: (B, 2) integer (row, col), on the network's device, so that the
+        chosen cell never has to visit the host.
+        """
+        rows, cols = cells[:, 0].long(), cells[:, 1].long()
+        batch = torch.arange(rows.shape[0], device=rows.device)
+
+        def windows(level: Tensor, pad: int, stride: int, size: int) -> Tensor:
+            padded = F.pad(level, [pad, pad, pad, pad])
+            span = torch.arange(size, device=rows.device)
+            ys = (stride * rows)[:, None] + span
+            xs = (stride * cols)[:, None] + span
+            # (B, size, size, C) by advanced indexing, then channels first.
+            picked = padded[batch[:, None, None], :, ys[:, :, None], xs[:, None, :]]
+            return picked.permute(0, 3, 1, 2)
+
+        corr = out.mask_corr[batch, :, rows, cols].reshape(-1, 256, 1, 1)
+        logits = self.refine_model(
+            windows(out.p0, 16, 4, 61), windows(out.p1, 8, 2, 31), windows(out.p2, 4, 1, 15), corr
+        )
         return torch.sigmoid(logits)

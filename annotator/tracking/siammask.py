@@ -21,14 +21,19 @@ from annotator.tracking.config import SiamMaskConfig
 from annotator.tracking.device import device_label
 from annotator.tracking.geometry import box_polygon, mask_bbox, rotated_box
 from annotator.tracking.network import SiamMaskNet, TemplateKernels
+from annotator.tracking.siammask_device import Selector, device_crops, to_host, upload_frame
 from annotator.tracking.siammask_geometry import (
     cosine_window,
     crop_and_resize,
     generate_anchors,
-    paste_mask,
+    paste_window,
 )
+from annotator.tracking.stage_timer import StageTimer
 
 log = logging.getLogger(__name__)
+
+# Above this side (px), a host crop's padded patch costs more than the device crop.
+HOST_CROP_MAX_SIDE = 1000
 
 
 @dataclass(frozen=True)
@@ -55,15 +60,6 @@ def _to_bgr_tensor(crops: list[np.ndarray], device: torch.device) -> torch.Tenso
     return torch.from_numpy(np.ascontiguousarray(batch)).to(device=device, dtype=torch.float32)
 
 
-def _change(r: np.ndarray) -> np.ndarray:
-    return np.maximum(r, 1.0 / r)
-
-
-def _padded_size(w: np.ndarray | float, h: np.ndarray | float) -> np.ndarray | float:
-    pad = (w + h) * 0.5
-    return np.sqrt((w + pad) * (h + pad))
-
-
 class SiamMaskTracker:
     """The SiamMask backend of the ``Tracker`` interface (see ``annotator.tracking.base``)."""
 
@@ -74,13 +70,21 @@ class SiamMaskTracker:
         net: SiamMaskNet,
         config: SiamMaskConfig | None = None,
         device: torch.device | str = "cpu",
+        crop_on_device: bool | None = None,
     ) -> None:
         self.config = config or SiamMaskConfig()
         self.device = torch.device(device)
         self.net = net.to(self.device).eval()
         self.device_label = device_label(self.device)
-        self._anchors = generate_anchors(self.config)
-        self._window = cosine_window(self.config)
+        self._selector = Selector(
+            self.config, generate_anchors(self.config), cosine_window(self.config), self.device
+        )
+        # None: crops on the device on a GPU, and on the CPU the official host crop but
+        # where its padded patch would be large (see ``_crops``). True or False forces one.
+        self.crop_on_device = (
+            True if crop_on_device is None and self.device.type == "cuda" else crop_on_device
+        )
+        self.timer = StageTimer(self.device)
 
     def init(
         self,
@@ -118,34 +122,79 @@ class SiamMaskTracker:
         ]
 
     def track(self, frame: np.ndarray, states: list[SiamMaskState]) -> list[TrackResult]:
-        """Advance all objects to the RGB ``frame`` (H, W, 3); one backbone pass for all."""
+        """Advance all objects to the RGB ``frame`` (H, W, 3); one backbone pass for all,
+        the selection on the device, and one transfer back per step."""
         if not states:
             return []
-        cfg = self.config
-        crops, geometry = [], []
-        for st in states:
-            context = cfg.context_amount * (st.size[0] + st.size[1])
-            s_x = np.sqrt((st.size[1] + context) * (st.size[0] + context))
-            scale = cfg.exemplar_size / s_x
-            s_x = s_x + 2 * ((cfg.instance_size - cfg.exemplar_size) / 2) / scale
-            side = round(s_x)
-            # avg_chans is RGB; the crop is flipped to BGR after, so fill with RGB order.
-            crops.append(crop_and_resize(frame, st.center, cfg.instance_size, side, st.avg_chans))
-            geometry.append((scale, side))
-        out = self.net.search(_to_bgr_tensor(crops, self.device), [s.kernels for s in states])
-        k, n = cfg.anchor_num, cfg.score_size
-        scores = torch.softmax(out.score.reshape(len(states), 2, k * n * n), dim=1)[:, 1]
-        scores_np = scores.cpu().numpy()
-        deltas = out.delta.reshape(len(states), 4, k * n * n).cpu().numpy()
+        cfg, timer = self.config, self.timer
+        with timer("crop"):
+            scales, sides = [], []
+            for st in states:
+                context = cfg.context_amount * (st.size[0] + st.size[1])
+                s_x = np.sqrt((st.size[1] + context) * (st.size[0] + context))
+                scale = cfg.exemplar_size / s_x
+                s_x = s_x + 2 * ((cfg.instance_size - cfg.exemplar_size) / 2) / scale
+                scales.append(scale)
+                sides.append(round(s_x))
+            centers = np.stack([st.center for st in states])
+            fills = np.stack([st.avg_chans for st in states])
+            crops = self._crops(frame, centers, sides, cfg.instance_size, fills)
+        with timer("network"):
+            out = self.net.search(crops, [s.kernels for s in states])
+        with timer("select"):
+            sizes = np.stack([st.size for st in states])
+            picks = self._selector.select(out.score, out.delta, sizes, centers, np.array(scales))
+            probs = self.net.refine(out, picks[:, :2].long())
+            host_picks, host_probs = to_host(picks, probs)
+        with timer("paste"):
+            return [
+                self._finish(st, host_probs[i], host_picks[i], sides[i])
+                for i, st in enumerate(states)
+            ]
 
-        picks = [
-            self._select(st, deltas[i], scores_np[i], *geometry[i]) for i, st in enumerate(states)
-        ]
-        probs = self.net.refine(out, [(p[0], p[1]) for p in picks]).cpu().numpy()
-        return [
-            self._finish(st, frame, probs[i], picks[i], geometry[i][1])
-            for i, st in enumerate(states)
-        ]
+    def _crops(
+        self,
+        frame: np.ndarray,
+        centers: np.ndarray,
+        sides: list[int],
+        out_size: int,
+        fills: np.ndarray,
+    ) -> torch.Tensor:
+        """The network's input (N, 3, out, out) BGR float32 on its device.
+
+        On a GPU every crop is cut there, from one upload of the frame. On the CPU
+        a crop is the official one, to the bit, unless building its padded patch
+        would cost more than the device crop's bounded few ms (a patch sticking
+        out of the frame by more than ``HOST_CROP_MAX_SIDE``): that one is cut
+        the device way, within a grey level of the official crop.
+        """
+        height, width = frame.shape[:2]
+        on_device = []
+        for c, side in zip(centers, sides, strict=True):
+            x0, y0 = round(float(c[0]) - (side + 1) / 2), round(float(c[1]) - (side + 1) / 2)
+            inside = x0 >= 0 and y0 >= 0 and x0 + side <= width and y0 + side <= height
+            if self.crop_on_device is None:
+                on_device.append(not inside and side > HOST_CROP_MAX_SIDE)
+            else:
+                on_device.append(self.crop_on_device)
+        out = torch.empty((len(sides), 3, out_size, out_size), device=self.device)
+        device_ids = [i for i, d in enumerate(on_device) if d]
+        host_ids = [i for i, d in enumerate(on_device) if not d]
+        if device_ids:
+            out[device_ids] = device_crops(
+                upload_frame(frame, self.device),
+                centers[device_ids],
+                [sides[i] for i in device_ids],
+                out_size,
+                fills[device_ids],
+            )
+        if host_ids:
+            # avg_chans is RGB; the crop is flipped to BGR after, so fill with RGB order.
+            crops = [
+                crop_and_resize(frame, centers[i], out_size, sides[i], fills[i]) for i in host_ids
+            ]
+            out[host_ids] = _to_bgr_tensor(crops, self.device)
+        return out
 
     def describe_init(self, frame: np.ndarray, states: list[SiamMaskState]) -> list[TrackResult]:
         """Each object's mask on its init frame: a search on that frame, states kept as they were.
@@ -171,45 +220,14 @@ class SiamMaskTracker:
             for r, st in zip(results, states, strict=True)
         ]
 
-    def _select(
-        self, st: SiamMaskState, delta: np.ndarray, score: np.ndarray, scale: float, side: int
-    ) -> tuple[int, int, np.ndarray, np.ndarray, float]:
-        """Pick the best anchor; returns (row, col, new centre, new size, score)."""
-        cfg, anchors = self.config, self._anchors
-        delta = delta.copy()
-        delta[0] = delta[0] * anchors[:, 2] + anchors[:, 0]
-        delta[1] = delta[1] * anchors[:, 3] + anchors[:, 1]
-        delta[2] = np.exp(delta[2]) * anchors[:, 2]
-        delta[3] = np.exp(delta[3]) * anchors[:, 3]
-
-        size_in_crop = st.size * scale
-        s_c = _change(np.asarray(_padded_size(delta[2], delta[3]) / _padded_size(*size_in_crop)))
-        r_c = _change((size_in_crop[0] / size_in_crop[1]) / (delta[2] / delta[3]))
-        penalty = np.exp(-(r_c * s_c - 1) * cfg.penalty_k)
-        pscore = penalty * score
-        pscore = pscore * (1 - cfg.window_influence) + self._window * cfg.window_influence
-        best = int(np.argmax(pscore))
-
-        pred = delta[:, best] / scale
-        lr = penalty[best] * score[best] * cfg.lr
-        center = np.array([pred[0] + st.center[0], pred[1] + st.center[1]])
-        size = np.array(
-            [st.size[0] * (1 - lr) + pred[2] * lr, st.size[1] * (1 - lr) + pred[3] * lr]
-        )
-        _, row, col = np.unravel_index(best, (cfg.anchor_num, cfg.score_size, cfg.score_size))
-        return int(row), int(col), center, size, float(score[best])
-
     def _finish(
-        self,
-        st: SiamMaskState,
-        frame: np.ndarray,
-        prob: np.ndarray,
-        pick: tuple[int, int, np.ndarray, np.ndarray, float],
-        side: int,
+        self, st: SiamMaskState, prob: np.ndarray, pick: np.ndarray, side: int
     ) -> TrackResult:
-        """Paste the 127x127 mask into the frame, fit the rotated box, clamp the state."""
+        """Paste the 127x127 mask into its window of the frame, fit the rotated box, clamp
+        the state. ``pick``: row, col, centre x, y, size w, h, score (``Selector``)."""
         cfg = self.config
-        row, col, center, size, score = pick
+        row, col = int(pick[0]), int(pick[1])
+        center, size, score = pick[2:4].copy(), pick[4:6].copy(), float(pick[6])
         width, height = st.frame_size
         s = side / cfg.instance_size
         crop_x = st.center[0] - side / 2
@@ -220,10 +238,9 @@ class SiamMaskTracker:
             s * cfg.exemplar_size,
             s * cfg.exemplar_size,
         )
-        in_frame = paste_mask(prob, sub_box, (width, height))
-        binary = (in_frame > cfg.seg_thr).astype(np.uint8)
+        x0, y0, crop = paste_window(prob, sub_box, (width, height), cfg.seg_thr)
         box_xywh = np.array([center[0] - size[0] / 2, center[1] - size[1] / 2, size[0], size[1]])
-        polygon = rotated_box(binary, box_xywh, cfg.rbox_min_area)
+        polygon = rotated_box(crop, box_xywh, cfg.rbox_min_area, (x0, y0))
 
         center = np.array([min(max(center[0], 0), width), min(max(center[1], 0), height)])
         size = np.array(
@@ -232,15 +249,21 @@ class SiamMaskTracker:
                 max(cfg.min_size, min(height, size[1])),
             ]
         )
-        tight = mask_bbox(binary)
-        bbox = tight if tight is not None else tuple(float(v) for v in box_xywh)
+        tight = mask_bbox(crop)
+        if tight is not None:
+            bbox = (float(tight[0] + x0), float(tight[1] + y0), float(tight[2]), float(tight[3]))
+        else:
+            bbox = (float(box_xywh[0]), float(box_xywh[1]), float(box_xywh[2]), float(box_xywh[3]))
+        binary = np.zeros((height, width), np.uint8)
+        binary[y0 : y0 + crop.shape[0], x0 : x0 + crop.shape[1]] = crop
         new_state = replace(st, center=center, size=size, score=score)
         return TrackResult(
             mask=binary,
             polygon=polygon,
-            bbox=(float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3])),
+            bbox=bbox,
             center=(float(center[0]), float(center[1])),
             size=(float(size[0]), float(size[1])),
             score=score,
             state=new_state,
+            window=(x0, y0, crop),
         )

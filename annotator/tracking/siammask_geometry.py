@@ -98,3 +98,42 @@ def paste_mask(
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=-1,
     )
+
+
+def paste_window(
+    mask: np.ndarray,
+    box: tuple[float, float, float, float],
+    frame_size: tuple[int, int],
+    threshold: float,
+) -> tuple[int, int, np.ndarray]:
+    """``paste_mask`` thresholded, computed only in the window of the frame it can reach.
+
+    Returns (x0, y0, binary): the window's top-left corner in frame pixels and
+    its (h, w) uint8 0/1 mask (``mask > threshold`` where the square mask lands,
+    0 elsewhere). The mapping is the official ``crop_back``'s, shifted by the
+    window's corner, so the pixels are the full-frame paste's.
+    """
+    width, height = frame_size
+    bx, by, bw, _ = box
+    # The inverse warp scales by (W - 1) / W towards the origin: up to a pixel left of
+    # ``bx``; bilinear sampling reaches one more.
+    x0, y0 = max(int(np.floor(bx)) - 2, 0), max(int(np.floor(by)) - 2, 0)
+    x1 = min(int(np.ceil(bx + bw)) + 2, width)
+    y1 = min(int(np.ceil(by + box[3])) + 2, height)
+    if x1 <= x0 or y1 <= y0:
+        return 0, 0, np.zeros((0, 0), np.uint8)
+    m = mask.shape[0]
+    scale = m / bw
+    back = (-bx * scale, -by * scale, width * scale, height * scale)
+    a = (width - 1) / back[2]
+    b = (height - 1) / back[3]
+    mapping = np.array([[a, 0, -a * back[0] - x0], [0, b, -b * back[1] - y0]], dtype=np.float64)
+    warped = cv2.warpAffine(
+        mask,
+        mapping,
+        (x1 - x0, y1 - y0),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=-1,
+    )
+    return x0, y0, (warped > threshold).astype(np.uint8)

@@ -1,0 +1,118 @@
+"""SiamMask's device path: crops cut from one uploaded frame, the one transfer per step,
+window pastes and window RLE, each against the host path it replaces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from annotator.core import rle
+from annotator.tracking.network import SiamMaskNet
+from annotator.tracking.siammask import SiamMaskTracker
+from annotator.tracking.siammask_device import device_crops, pack, unpack, upload_frame
+from annotator.tracking.siammask_geometry import crop_and_resize, paste_mask, paste_window
+from annotator.video.frame_source import open_source
+
+DEVICES = [pytest.param("cpu", id="cpu"), pytest.param("cuda", id="cuda", marks=pytest.mark.gpu)]
+# (centre x, y), side: inside, at each border and corner, beyond the frame, up- and downscaled.
+CROPS = [
+    ((400.3, 250.7), 300),
+    ((20.0, 30.0), 200),
+    ((840.0, 470.0), 511),
+    ((427.0, 240.0), 255),
+    ((400.0, 200.0), 100),
+    ((-50.0, -40.0), 150),
+    ((900.0, 100.0), 60),
+]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_device_crops_are_within_one_grey_level_of_the_official_crop(
+    tennis_dir: Path, device: str
+) -> None:
+    with open_source(tennis_dir) as source:
+        frame = source[10]
+    fill = frame.mean(axis=(0, 1))
+    centres = np.array([c for c, _ in CROPS])
+    sides = [s for _, s in CROPS]
+    crops = (
+        device_crops(
+            upload_frame(frame, torch.device(device)),
+            centres,
+            sides,
+            255,
+            np.stack([fill] * len(CROPS)),
+        )
+        .cpu()
+        .numpy()
+    )
+    for i, (centre, side) in enumerate(CROPS):
+        official = crop_and_resize(frame, np.array(centre), 255, side, fill)
+        bgr = official[..., ::-1].transpose(2, 0, 1).astype(np.float32)
+        diff = np.abs(crops[i] - bgr)
+        assert diff.max() <= 1.0, (centre, side)
+        assert diff.mean() < 0.2, (centre, side)
+    # Same size as the output: a plain copy, exact.
+    assert np.abs(crops[3] - bgr_of(frame, CROPS[3], fill)).max() == 0
+
+
+def bgr_of(
+    frame: np.ndarray, case: tuple[tuple[float, float], int], fill: np.ndarray
+) -> np.ndarray:
+    official = crop_and_resize(frame, np.array(case[0]), 255, case[1], fill)
+    return official[..., ::-1].transpose(2, 0, 1).astype(np.float32)
+
+
+def test_one_step_agrees_between_the_host_and_the_device_crop(
+    seeded_state_dict,
+    tennis_dir: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    net = SiamMaskNet()
+    net.load_state_dict(seeded_state_dict)
+    host, device = SiamMaskTracker(net), SiamMaskTracker(net, crop_on_device=True)
+    boxes = [(300, 110, 165, 240), (60, 200, 120, 200), (780, 400, 60, 70)]
+    with open_source(tennis_dir) as source:
+        states = host.init_many(source[0], boxes)
+        for i in (1, 20, 40):
+            a = host.track(source[i], states)
+            b = device.track(source[i], states)
+            for ra, rb in zip(a, b, strict=True):
+                assert np.abs(np.subtract(ra.center, rb.center)).max() < 1.0
+                assert abs(ra.score - rb.score) < 0.02
+                union = np.logical_or(ra.mask, rb.mask).sum()
+                assert np.logical_and(ra.mask, rb.mask).sum() >= 0.95 * union
+            states = [r.state for r in a]
+
+
+def test_the_transfer_packs_selection_and_masks_without_loss() -> None:
+    selection = torch.tensor([[3.0, 7.0, 101.25, 99.5, 40.125, 30.0, 0.875]], dtype=torch.float64)
+    probs = torch.rand((1, 127, 127), dtype=torch.float32)
+    raw = pack(selection, probs).numpy()
+    assert raw.dtype == np.uint8 and raw.size == 7 * 8 + 127 * 127 * 4
+    sel, masks = unpack(raw, selection.shape, probs.shape)
+    assert np.array_equal(sel, selection.numpy()) and np.array_equal(masks, probs.numpy())
+
+
+@pytest.mark.parametrize(
+    "box", [(100.3, 50.8, 80.0, 80.0), (-20.5, -10.0, 60.0, 60.0), (820.0, 450.0, 90.0, 90.0)]
+)
+def test_window_paste_and_window_rle_equal_the_whole_frame_ones(
+    box: tuple[float, float, float, float],
+) -> None:
+    rng = np.random.default_rng(0)
+    prob = cv2_blur(rng.random((127, 127)).astype(np.float32))
+    full = (paste_mask(prob, box, (854, 480)) > 0.35).astype(np.uint8)
+    x0, y0, crop = paste_window(prob, box, (854, 480), 0.35)
+    placed = np.zeros_like(full)
+    placed[y0 : y0 + crop.shape[0], x0 : x0 + crop.shape[1]] = crop
+    assert np.array_equal(placed, full)
+    assert rle.encode_window(crop, x0, y0, 480, 854) == rle.encode(full)
+
+
+def cv2_blur(a: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.GaussianBlur(a, (0, 0), 6) * 2.5
