@@ -182,7 +182,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
     if args.out is None and args.project is None:
         raise AnnotatorError("give --out DIR, --project FILE, or both")
     with open_source(args.source) as source:
-        tracker = create_tracker(args.tracker, args.weights, args.device)
+        tracker = create_tracker(args.tracker, args.weights, args.device, half=args.half)
         say_tracker(tracker)
         store = open_or_create(args.project, source) if args.project else None
         total = len(source) - 1 - args.start_frame
@@ -210,7 +210,9 @@ def _cmd_propagate(args: argparse.Namespace) -> int:
 
     from annotator.session import Session
 
-    session = Session(args.project.parent, args.tracker, args.weights, device=args.device)
+    session = Session(
+        args.project.parent, args.tracker, args.weights, device=args.device, half=args.half
+    )
     try:
         session.open_path(args.project)
         if session.store is not None and session.store.read_only:
@@ -352,13 +354,13 @@ def _cmd_weights(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     import json
 
-    from annotator.bench import export, matte, store, stroke, trackers, video
+    from annotator.bench import export, matte, siammask, store, stroke, trackers, video
 
     for option in ("frames", "video_frames", "store_frames", "store_objects", "export_objects"):
         if getattr(args, option, 1) < 1:
             raise AnnotatorError(f"--{option.replace('_', '-')} must be at least 1")
     if args.what == "tracker":
-        report = trackers.bench_tracker(args.frames, args.device, args.weights)
+        report = siammask.bench_tracker(args.frames, args.device, args.weights)
     elif args.what == "flow":
         report = trackers.bench_flow(args.frames)
     elif args.what == "stroke":

@@ -63,7 +63,7 @@ def cmd_eval_sim(args: argparse.Namespace) -> int:
     if args.curve and args.keyframe_every is not None:
         raise AnnotatorError("--curve runs its own keyframe settings; drop --keyframe-every")
     sequences = find_sequences(args.root, args.seq, args.frames)
-    factory = partial(create_tracker, args.tracker, args.weights, args.device)
+    factory = partial(create_tracker, args.tracker, args.weights, args.device, half=args.half)
     say_tracker(factory())
     settings: dict[str, int | None] = (
         {"none": None, "every 20": 20, "every 10": 10, "every 5": 5}
@@ -102,7 +102,7 @@ def cmd_eval_interactive(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise AnnotatorError("--jobs must be at least 1")
     sequences = find_sequences(args.root, args.seq)
-    factory = partial(create_tracker, args.tracker, args.weights, args.device)
+    factory = partial(create_tracker, args.tracker, args.weights, args.device, half=args.half)
     say_tracker(factory())
     failures: list[str] = []
     with tqdm(total=len(sequences), unit="seq", desc="sequences", file=sys.stderr) as bar:

@@ -20,6 +20,9 @@ def add_tracker_options(p: argparse.ArgumentParser) -> None:
         choices=["auto", "siammask", "flow"],
         help="auto: SiamMask when its weights are found, else the optical-flow tracker",
     )
+    p.add_argument(
+        "--half", action="store_true", help="SiamMask on CUDA: the network in float16 (faster)"
+    )
 
 
 def say_tracker(tracker: Tracker) -> None:

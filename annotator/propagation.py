@@ -51,7 +51,7 @@ import numpy as np
 from annotator.core import rle
 from annotator.core.model import AnnotationModel, FrameMask, Provenance
 from annotator.errors import AnnotatorError
-from annotator.tracking.base import Tracker, TrackResult
+from annotator.tracking.base import Tracker, TrackResult, init_all
 from annotator.tracking.box_mask import neighbour_index
 from annotator.tracking.geometry import polygon_box, signed_distance
 from annotator.video.frame_source import FrameSource
@@ -217,14 +217,13 @@ def propagate(
     # Only a box init looks at a neighbouring frame; mask inits need no extra decode.
     boxed = any(r.start_box is not None for r in plan.runs)
     near = neighbour_frame(source, plan.start) if boxed else None
-    states = {
-        r.object_id: (
-            tracker.init(first, box=r.start_box, neighbour=near)
-            if r.start_box is not None
-            else tracker.init(first, mask=rle.decode(r.start_mask))
-        )
+    starts = [
+        (r.start_box, None) if r.start_box is not None else (None, rle.decode(r.start_mask))
         for r in plan.runs
-    }
+    ]
+    states = dict(
+        zip((r.object_id for r in plan.runs), init_all(tracker, first, starts, near), strict=True)
+    )
     last = {r.object_id: r.last for r in plan.runs}
     low = dict.fromkeys(last, 0)
     step = plan.direction.step

@@ -19,7 +19,7 @@ from annotator.propagation import (
     propagate,
     result_mask,
 )
-from annotator.tracking.base import Tracker, validate_box
+from annotator.tracking.base import Tracker, init_all, validate_box
 from annotator.video.frame_source import FrameSource
 
 # Default object colours: saturated and light enough to read over dark footage,
@@ -64,7 +64,7 @@ def add_box_objects(
     ``neighbour`` is the frame ``neighbour_frame`` gives, for the motion cue.
     """
     checked = [validate_box(b, frame.shape) for b in boxes]
-    states = [tracker.init(frame, box=b, neighbour=neighbour) for b in checked]
+    states = init_all(tracker, frame, [(b, None) for b in checked], neighbour)
     results = tracker.describe_init(frame, states)
     first = model.next_object_id()
     ids = list(range(first, first + len(checked)))

@@ -74,11 +74,14 @@ class Session:
         weights: Path | None = None,
         on_tracker: Callable[[str], None] | None = None,
         device: str = "auto",
+        half: bool = False,
     ) -> None:
         """``projects``: where the projects of opened videos and folders are kept;
-        ``device``: where SiamMask runs (``auto``, ``cpu`` or ``cuda``)."""
+        ``device``: where SiamMask runs (``auto``, ``cpu`` or ``cuda``); ``half``: its
+        network in float16 (CUDA only)."""
         self.projects = projects
         self.device = device
+        self.half = half
         self.store: ProjectStore | None = None
         self.source: FrameSource | None = None
         self.video: Path | None = None
@@ -149,14 +152,16 @@ class Session:
         """Choose the backend. Raises if SiamMask has no weights."""
         if self.is_running:
             raise AnnotatorError("stop the propagation before changing the tracker")
-        tracker = create_tracker(kind, weights, self.device)
+        tracker = create_tracker(kind, weights, self.device, half=self.half)
         self.tracker_kind, self.weights, self._tracker = kind, weights, tracker
         self._announce_tracker()
 
     @property
     def tracker(self) -> Tracker:
         if self._tracker is None:
-            self._tracker = create_tracker(self.tracker_kind, self.weights, self.device)
+            self._tracker = create_tracker(
+                self.tracker_kind, self.weights, self.device, half=self.half
+            )
             self._announce_tracker()
         return self._tracker
 

@@ -11,8 +11,9 @@ are (H, W) uint8 with values 0/1.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -83,6 +84,33 @@ class Tracker(Protocol):
 # A box may reach beyond the image (an object half out of frame), but not absurdly:
 # trackers size their crops from it.
 MAX_BOX_SCALE = 4
+
+
+@runtime_checkable
+class BatchedInit(Protocol):
+    """A tracker that starts several objects on one frame in one pass (SiamMask)."""
+
+    def init_many(
+        self, frame: np.ndarray, boxes: list[tuple[float, float, float, float]]
+    ) -> list[Any]: ...
+
+
+def init_all(
+    tracker: Tracker,
+    frame: np.ndarray,
+    starts: Sequence[tuple[tuple[float, float, float, float] | None, np.ndarray | None]],
+    neighbour: np.ndarray | None = None,
+) -> list[Any]:
+    """Start every (box, mask) of ``starts`` on ``frame`` (exactly one of each pair given);
+    one batched pass when the tracker has one, which only looks at boxes."""
+    if isinstance(tracker, BatchedInit) and len(starts) > 1:
+        return tracker.init_many(frame, [box_from_init(frame, b, m) for b, m in starts])
+    return [
+        tracker.init(frame, box=b, neighbour=neighbour)
+        if b is not None
+        else tracker.init(frame, mask=m)
+        for b, m in starts
+    ]
 
 
 def validate_box(

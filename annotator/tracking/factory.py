@@ -23,12 +23,13 @@ def create_tracker(
     weights: str | Path | None = None,
     device: str = "auto",
     config: SiamMaskConfig | None = None,
+    half: bool = False,
 ) -> Tracker:
     """Build the tracker named by ``kind``: 'siammask', 'flow', or 'auto'.
 
     'auto' is SiamMask when its weights are found and the flow backend
     otherwise; 'siammask' without weights raises ``WeightsError`` saying where
-    it looked and what to do.
+    it looked and what to do. ``half``: SiamMask's network in float16 (CUDA only).
     """
     if kind not in TRACKER_CHOICES:
         raise AnnotatorError(
@@ -43,6 +44,6 @@ def create_tracker(
             return FlowTracker()
         raise WeightsError(missing_weights_message())
     dev = resolve_device(device)
-    tracker = SiamMaskTracker(load_network(path), config, dev)
+    tracker = SiamMaskTracker(load_network(path), config, dev, half=half)
     log.info("tracker: siammask on %s (%s)", device_label(dev), path)
     return tracker

@@ -10,12 +10,15 @@ one batch.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import logging
 from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
+from annotator.errors import AnnotatorError
 from annotator.tracking.base import TrackResult, box_from_init
 from annotator.tracking.config import SiamMaskConfig
 from annotator.tracking.device import device_label
@@ -71,10 +74,18 @@ class SiamMaskTracker:
         config: SiamMaskConfig | None = None,
         device: torch.device | str = "cpu",
         crop_on_device: bool | None = None,
+        half: bool = False,
     ) -> None:
         self.config = config or SiamMaskConfig()
         self.device = torch.device(device)
-        self.net = net.to(self.device).eval()
+        if half and self.device.type != "cuda":
+            raise AnnotatorError("half precision needs a CUDA device; drop --half on the CPU")
+        # Half precision runs the network under autocast; selection and masks stay float32/64.
+        self.half = half
+        # The caller's module is left where it is: a tracker on another device gets its
+        # own copy, so two trackers never move one network under each other's feet.
+        on_device = all(t.device == self.device for t in net.parameters())
+        self.net = (net if on_device else copy.deepcopy(net).to(self.device)).eval()
         self.device_label = device_label(self.device)
         self._selector = Selector(
             self.config, generate_anchors(self.config), cosine_window(self.config), self.device
@@ -114,7 +125,8 @@ class SiamMaskTracker:
             crops.append(crop_and_resize(frame, center, cfg.exemplar_size, side, avg))
             centers.append(center)
             sizes.append(size)
-        kernels = self.net.template(_to_bgr_tensor(crops, self.device))
+        with self._precision():
+            kernels = self.net.template(_to_bgr_tensor(crops, self.device))
         frame_size = (frame.shape[1], frame.shape[0])
         return [
             SiamMaskState(k, c, s, avg, frame_size)
@@ -139,18 +151,25 @@ class SiamMaskTracker:
             centers = np.stack([st.center for st in states])
             fills = np.stack([st.avg_chans for st in states])
             crops = self._crops(frame, centers, sides, cfg.instance_size, fills)
-        with timer("network"):
+        with timer("network"), self._precision():
             out = self.net.search(crops, [s.kernels for s in states])
         with timer("select"):
             sizes = np.stack([st.size for st in states])
             picks = self._selector.select(out.score, out.delta, sizes, centers, np.array(scales))
-            probs = self.net.refine(out, picks[:, :2].long())
+        with timer("network"), self._precision():
+            probs = self.net.refine(out, picks[:, :2].long()).float()
+        with timer("select"):
             host_picks, host_probs = to_host(picks, probs)
         with timer("paste"):
             return [
                 self._finish(st, host_probs[i], host_picks[i], sides[i])
                 for i, st in enumerate(states)
             ]
+
+    def _precision(self) -> contextlib.AbstractContextManager[object]:
+        if self.half:
+            return torch.autocast(device_type="cuda", dtype=torch.float16)
+        return contextlib.nullcontext()
 
     def _crops(
         self,

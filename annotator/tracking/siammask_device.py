@@ -14,6 +14,8 @@ is the official one up to float32 rounding. Coordinates are frame pixels,
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 from torch import Tensor
@@ -24,7 +26,10 @@ from annotator.tracking.config import SiamMaskConfig
 def upload_frame(frame: np.ndarray, device: torch.device) -> Tensor:
     """RGB uint8 (H, W, 3) -> the same uint8 tensor on ``device``, uploaded once per step
     and shared by every object's crop (6 MB at 1080p, not the 25 MB of float32)."""
-    return torch.from_numpy(np.ascontiguousarray(frame)).to(device)
+    with warnings.catch_warnings():
+        # Decoded frames are read-only arrays; the tensor is only ever read.
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.from_numpy(np.ascontiguousarray(frame)).to(device)
 
 
 def device_crops(
@@ -68,16 +73,26 @@ def device_crops(
     x_lo, x_hi, fx, okx_lo, okx_hi = taps(0, width)
     y_lo, y_hi, fy, oky_lo, oky_hi = taps(1, height)
     fill = torch.as_tensor(np.floor(fills), dtype=torch.float32, device=dev)[:, None, None, :]
+    fill = fill[:, 0]  # (N, 1, 3): broadcast over a crop's rows and columns
 
-    def corner(ys: Tensor, xs: Tensor, ok_y: Tensor, ok_x: Tensor) -> Tensor:
-        pixels = frame[ys[:, :, None], xs[:, None, :]].float()  # (N, out, out, 3)
-        valid = (ok_y[:, :, None] & ok_x[:, None, :])[..., None]
-        return torch.where(valid, pixels, fill)
-
-    wx, wy = fx[:, None, :, None], fy[:, :, None, None]
-    top = corner(y_lo, x_lo, oky_lo, okx_lo) * (1 - wx) + corner(y_lo, x_hi, oky_lo, okx_hi) * wx
-    bottom = corner(y_hi, x_lo, oky_hi, okx_lo) * (1 - wx) + corner(y_hi, x_hi, oky_hi, okx_hi) * wx
-    rgb = torch.round(top * (1 - wy) + bottom * wy).clamp_(0, 255)
+    # Out-of-frame taps weigh 0 and their weight goes to the fill instead, so the
+    # padded patch is never needed: value = sum(w * pixel) + (1 - sum(w)) * fill.
+    wx = ((1 - fx) * okx_lo, fx * okx_hi)
+    wy = ((1 - fy) * oky_lo, fy * oky_hi)
+    crops = []
+    for i in range(len(sides)):
+        # Two row gathers, then four column gathers (index_select), per object.
+        rows = (frame.index_select(0, y_lo[i]), frame.index_select(0, y_hi[i]))
+        value = None
+        for r, row in enumerate(rows):
+            across = row.index_select(1, x_lo[i]).float() * wx[0][i][None, :, None]
+            across += row.index_select(1, x_hi[i]).float() * wx[1][i][None, :, None]
+            part = across * wy[r][i][:, None, None]
+            value = part if value is None else value + part
+        assert value is not None
+        covered = (wy[0][i] + wy[1][i])[:, None, None] * (wx[0][i] + wx[1][i])[None, :, None]
+        crops.append(value + (1 - covered) * fill[i])
+    rgb = torch.round(torch.stack(crops)).clamp_(0, 255)
     return rgb.flip(-1).permute(0, 3, 1, 2).contiguous()
 
 
@@ -110,8 +125,9 @@ class Selector:
         n = score.shape[0]
         cells = cfg.anchor_num * cfg.score_size * cfg.score_size
         dev = score.device
-        prob = torch.softmax(score.reshape(n, 2, cells), dim=1)[:, 1]
-        d = delta.reshape(n, 4, cells)
+        # float32 whatever the network ran in (half precision gives float16 outputs).
+        prob = torch.softmax(score.float().reshape(n, 2, cells), dim=1)[:, 1]
+        d = delta.float().reshape(n, 4, cells)
         a = self.anchors
         dx = d[:, 0] * a[:, 2] + a[:, 0]
         dy = d[:, 1] * a[:, 3] + a[:, 1]
