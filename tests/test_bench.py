@@ -31,8 +31,18 @@ def bench_cli(tmp_path: Path, what: str) -> dict:  # type: ignore[type-arg]
 def test_tracker_bench_cli_writes_json(tmp_path: Path) -> None:
     report = bench_cli(tmp_path, "tracker")
     cpu = report["results"]["cpu"]
-    for key in ("fps_1_object", "fps_4_objects_batched", "fps_4_objects_sequential"):
-        assert cpu[key] > 0
+    for size in ("480p", "1080p"):
+        for count in (1, 5, 20):
+            case = cpu[f"{size}_{count}"]
+            assert case["tracker_steps_per_s"] > 0 and case["end_to_end_fps"] > 0
+            # The whole loop is never faster than its tracker part.
+            assert case["end_to_end_fps"] <= case["tracker_steps_per_s"] * 1.5
+            assert set(case["breakdown_ms"]) == {
+                "decode", "crop", "network", "select", "paste", "encode",
+            }  # fmt: skip
+            assert case["breakdown_ms"]["network"] > 0 and case["breakdown_ms"]["decode"] > 0
+    assert cpu["batched_speedup_vs_sequential"] > 0
+    assert set(cpu["host_ms_per_object"]) == {"1080p_small_object", "1080p_half_height_object"}
 
 
 def test_store_bench_report_shape() -> None:

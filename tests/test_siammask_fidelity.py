@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 import torch
 
+from annotator.errors import AnnotatorError
 from annotator.tracking.network import SiamMaskNet
 from annotator.tracking.siammask import SiamMaskTracker
 from annotator.video.frame_source import open_source
@@ -81,3 +82,34 @@ def test_matches_official_outputs_on_tennis(
     if mask_gain is not None:
         # The reference really exercises the mask branch: the masks are not the whole window.
         assert min(areas) > 0 and np.mean(np.array(areas) < 0.6 * max(areas)) > 0.5
+
+
+def _masks(tracker: SiamMaskTracker, tennis_dir: Path, boxes: list[tuple[float, ...]]) -> list:  # type: ignore[type-arg]
+    out = []
+    with open_source(tennis_dir) as source:
+        states = tracker.init_many(source[0], [tuple(b) for b in boxes])  # type: ignore[misc]
+        for i in range(1, len(source)):
+            results = tracker.track(source[i], states)
+            states = [r.state for r in results]
+            out.extend(r.mask > 0 for r in results)
+    return out
+
+
+@pytest.mark.gpu
+@pytest.mark.slow
+def test_half_precision_keeps_the_masks_of_float32_on_cuda(tennis_dir: Path) -> None:
+    ref = np.load(need(REFERENCE / "tennis_seed3_gain20.npz", "the official reference outputs"))
+    net = SiamMaskNet()
+    net.load_state_dict(reference_weights(3, 20.0))
+    full = _masks(SiamMaskTracker(net, device="cuda"), tennis_dir, list(ref["boxes"]))
+    half = _masks(SiamMaskTracker(net, device="cuda", half=True), tennis_dir, list(ref["boxes"]))
+    ious = [
+        np.logical_and(a, b).sum() / max(np.logical_or(a, b).sum(), 1)
+        for a, b in zip(full, half, strict=True)
+    ]
+    assert np.mean(ious) >= 0.98, f"mean IoU half vs float32 {np.mean(ious):.4f}"
+
+
+def test_half_precision_is_refused_on_the_cpu() -> None:
+    with pytest.raises(AnnotatorError, match="CUDA"):
+        SiamMaskTracker(SiamMaskNet(), device="cpu", half=True)
