@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -89,6 +90,13 @@ def parse_frames(text: str | None, count: int) -> tuple[int, ...]:
     if not 0 <= start < stop <= count:
         raise ExportError(f"--frames {text!r} is outside the video's frames 0:{count}")
     return tuple(range(start, stop))
+
+
+def file_safe(name: str, dots: bool = True) -> str:
+    """``name`` with every run of characters other than letters, digits, ``_``, ``-``
+    (and ``.`` unless ``dots`` is off: EXR layer names use it) as one ``_``."""
+    allowed = "A-Za-z0-9_\\-" + ("." if dots else "")
+    return re.sub(f"[^{allowed}]+", "_", name).strip("_") or "object"
 
 
 def frame_stem(index: int) -> str:

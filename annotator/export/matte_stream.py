@@ -7,14 +7,13 @@ behind the decoding; at most three frames are held.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from annotator.core import rle
-from annotator.export.common import ExportJob
+from annotator.export.common import ExportJob, file_safe
 from annotator.matte.chatter import reduce_chatter
 from annotator.matte.refine import estimate_foreground, refine_alpha
 
@@ -33,10 +32,7 @@ class MatteFrame:
 
 def object_labels(job: ExportJob) -> dict[int, str]:
     """A file-safe, unique name per exported object: its name, or name_id when two share one."""
-    safe = {
-        k: re.sub(r"[^A-Za-z0-9_-]+", "_", job.model.objects[k].name).strip("_") or "object"
-        for k in job.objects
-    }
+    safe = {k: file_safe(job.model.objects[k].name, dots=False) for k in job.objects}
     counts: dict[str, int] = {}
     for name in safe.values():
         counts[name] = counts.get(name, 0) + 1

@@ -9,7 +9,6 @@ soft matte of each object's own matte settings (``annotator.matte``) instead.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Generator
 from pathlib import Path
 
@@ -17,13 +16,12 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from annotator.core import rle
-from annotator.export.common import ExportError, ExportJob, frame_stem, staged
+from annotator.export.common import ExportError, ExportJob, file_safe, frame_stem, staged
 from annotator.export.matte_stream import matte_frames
 
 
 def matte_folder(object_id: int, name: str) -> str:
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "object"
-    return f"{object_id}_{safe}"
+    return f"{object_id}_{file_safe(name)}"
 
 
 def export_mattes(
