@@ -13,7 +13,12 @@ from annotator.core import rle
 from annotator.tracking.network import SiamMaskNet
 from annotator.tracking.siammask import SiamMaskTracker
 from annotator.tracking.siammask_device import device_crops, pack, unpack, upload_frame
-from annotator.tracking.siammask_geometry import crop_and_resize, paste_mask, paste_window
+from annotator.tracking.siammask_geometry import (
+    crop_and_resize,
+    paste_mask,
+    paste_window,
+    remap_crop,
+)
 from annotator.video.frame_source import open_source
 
 DEVICES = [pytest.param("cpu", id="cpu"), pytest.param("cuda", id="cuda", marks=pytest.mark.gpu)]
@@ -59,6 +64,16 @@ def test_device_crops_are_within_one_grey_level_of_the_official_crop(
     assert np.abs(crops[3] - bgr_of(frame, CROPS[3], fill)).max() == 0
 
 
+def test_remap_crops_are_within_one_grey_level_of_the_official_crop(tennis_dir: Path) -> None:
+    with open_source(tennis_dir) as source:
+        frame = source[10]
+    fill = frame.mean(axis=(0, 1))
+    for centre, side in [*CROPS, ((427.0, 240.0), 2000)]:
+        official = crop_and_resize(frame, np.array(centre), 255, side, fill).astype(int)
+        sampled = remap_crop(frame, np.array(centre), 255, side, fill).astype(int)
+        assert np.abs(official - sampled).max() <= 1, (centre, side)
+
+
 def bgr_of(
     frame: np.ndarray, case: tuple[tuple[float, float], int], fill: np.ndarray
 ) -> np.ndarray:
@@ -72,7 +87,7 @@ def test_one_step_agrees_between_the_host_and_the_device_crop(
 ) -> None:
     net = SiamMaskNet()
     net.load_state_dict(seeded_state_dict)
-    host, device = SiamMaskTracker(net), SiamMaskTracker(net, crop_on_device=True)
+    host, device = SiamMaskTracker(net, crop="exact"), SiamMaskTracker(net, crop="device")
     boxes = [(300, 110, 165, 240), (60, 200, 120, 200), (780, 400, 60, 70)]
     with open_source(tennis_dir) as source:
         states = host.init_many(source[0], boxes)

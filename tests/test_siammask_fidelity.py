@@ -41,19 +41,23 @@ def reference_weights(seed: int, mask_gain: float | None) -> dict[str, torch.Ten
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("crop", ["exact", "auto"])
 @pytest.mark.parametrize(
     ("reference", "seed", "mask_gain"),
     [("tennis_seed1.npz", 1, None), ("tennis_seed3_gain20.npz", 3, 20.0)],
     ids=["seed1", "seed3-mask-branch"],
 )
 def test_matches_official_outputs_on_tennis(
-    tennis_dir: Path, reference: str, seed: int, mask_gain: float | None
+    tennis_dir: Path, reference: str, seed: int, mask_gain: float | None, crop: str
 ) -> None:
+    """``exact`` builds the official padded crop every time; ``auto`` (what the CPU
+    runs) samples the few crops whose padded patch would be huge straight from the
+    frame, within a grey level, which may move a centre by a few thousandths of a pixel."""
     ref = np.load(need(REFERENCE / reference, "the official reference outputs"))
     height, width = (int(v) for v in ref["mask_shape"])
     net = SiamMaskNet()
     net.load_state_dict(reference_weights(seed, mask_gain))
-    tracker = SiamMaskTracker(net)
+    tracker = SiamMaskTracker(net, crop=crop)
 
     with open_source(tennis_dir) as source:
         assert len(source) == int(ref["n_frames"])
@@ -78,7 +82,8 @@ def test_matches_official_outputs_on_tennis(
     # Float32 rounding may flip a pixel sitting on the threshold, nothing more.
     assert max(wrong_px) <= 2, f"worst frame: {max(wrong_px)} pixels differ"
     assert min(ious) >= 0.999, f"worst IoU {min(ious):.5f}"
-    assert max(dists) <= 1e-3 and max(scores) <= 1e-5 and max(polys) <= 1e-3
+    centre_tolerance = 1e-3 if crop == "exact" else 1e-2
+    assert max(dists) <= centre_tolerance and max(scores) <= 1e-5 and max(polys) <= 1e-3
     if mask_gain is not None:
         # The reference really exercises the mask branch: the masks are not the whole window.
         assert min(areas) > 0 and np.mean(np.array(areas) < 0.6 * max(areas)) > 0.5

@@ -15,18 +15,18 @@ from annotator.video.frame_source import open_source
 # The same tests on every path: the CPU with the official host crop, the CPU with
 # the device crop a GPU uses, and CUDA (skipped without one; see conftest).
 PATHS = [
-    pytest.param(("cpu", False), id="cpu"),
-    pytest.param(("cpu", True), id="cpu-device-crop"),
-    pytest.param(("cuda", None), id="cuda", marks=pytest.mark.gpu),
+    pytest.param(("cpu", "host"), id="cpu"),
+    pytest.param(("cpu", "device"), id="cpu-device-crop"),
+    pytest.param(("cuda", "auto"), id="cuda", marks=pytest.mark.gpu),
 ]
 
 
 @pytest.fixture(scope="module", params=PATHS)
 def tracker(request, seeded_state_dict) -> SiamMaskTracker:  # type: ignore[no-untyped-def]
-    device, crop_on_device = request.param
+    device, crop = request.param
     net = SiamMaskNet()
     net.load_state_dict(seeded_state_dict)
-    return SiamMaskTracker(net, device=device, crop_on_device=crop_on_device)
+    return SiamMaskTracker(net, device=device, crop=crop)
 
 
 BOXES = [(300, 110, 165, 240), (60, 200, 120, 200), (600, 50, 90, 80)]

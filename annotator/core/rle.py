@@ -33,8 +33,8 @@ def encode_window(crop: np.ndarray, x0: int, y0: int, height: int, width: int) -
     h, w = crop.shape
     if h == 0 or w == 0 or not crop.any():
         return encode(np.zeros((height, width), np.uint8))
-    band = np.zeros((w, height), np.uint8)  # the crop's columns, each a full column
-    band[:, y0 : y0 + h] = crop.T > 0
+    band = np.zeros((w, height), bool)  # the crop's columns, each a full column
+    np.not_equal(crop.T, 0, out=band[:, y0 : y0 + h])
     flat = band.ravel()
     edges = np.flatnonzero(flat[1:] != flat[:-1]) + 1
     runs = np.diff(np.concatenate([[0], edges, [flat.size]]))

@@ -30,12 +30,15 @@ from annotator.tracking.siammask_geometry import (
     crop_and_resize,
     generate_anchors,
     paste_window,
+    remap_crop,
 )
 from annotator.tracking.stage_timer import StageTimer
 
 log = logging.getLogger(__name__)
 
-# Above this side (px), a host crop's padded patch costs more than the device crop.
+# Above this side (px) a padded patch costs a few ms to build: sample the frame instead.
+# Where the crops are cut: auto, device (the GPU's way), host (the CPU's), exact (official).
+CROP_MODES = ("auto", "device", "host", "exact")
 HOST_CROP_MAX_SIDE = 1000
 
 
@@ -73,7 +76,7 @@ class SiamMaskTracker:
         net: SiamMaskNet,
         config: SiamMaskConfig | None = None,
         device: torch.device | str = "cpu",
-        crop_on_device: bool | None = None,
+        crop: str = "auto",
         half: bool = False,
     ) -> None:
         self.config = config or SiamMaskConfig()
@@ -90,11 +93,10 @@ class SiamMaskTracker:
         self._selector = Selector(
             self.config, generate_anchors(self.config), cosine_window(self.config), self.device
         )
-        # None: crops on the device on a GPU, and on the CPU the official host crop but
-        # where its padded patch would be large (see ``_crops``). True or False forces one.
-        self.crop_on_device = (
-            True if crop_on_device is None and self.device.type == "cuda" else crop_on_device
-        )
+        if crop not in CROP_MODES:
+            raise AnnotatorError(f"crop {crop!r}: choose one of {', '.join(CROP_MODES)}")
+        # auto: on the device on a GPU, on the host on the CPU (see ``_crops``).
+        self.crop = ("device" if self.device.type == "cuda" else "host") if crop == "auto" else crop
         self.timer = StageTimer(self.device)
 
     def init(
@@ -181,39 +183,26 @@ class SiamMaskTracker:
     ) -> torch.Tensor:
         """The network's input (N, 3, out, out) BGR float32 on its device.
 
-        On a GPU every crop is cut there, from one upload of the frame. On the CPU
-        a crop is the official one, to the bit, unless building its padded patch
-        would cost more than the device crop's bounded few ms (a patch sticking
-        out of the frame by more than ``HOST_CROP_MAX_SIDE``): that one is cut
-        the device way, within a grey level of the official crop.
+        On a GPU every crop is cut there, from one upload of the frame
+        (``device_crops``). On the CPU a crop is the official one, to the bit,
+        unless its padded patch would stick out of the frame and be larger than
+        ``HOST_CROP_MAX_SIDE``: that one is sampled straight from the frame
+        (``remap_crop``, within a grey level of the official crop), so a crop
+        costs well under a millisecond whatever the object's size. ``exact``
+        always builds the official patch (the fidelity tests).
         """
+        if self.crop == "device":
+            return device_crops(upload_frame(frame, self.device), centers, sides, out_size, fills)
         height, width = frame.shape[:2]
-        on_device = []
-        for c, side in zip(centers, sides, strict=True):
+        crops = []
+        for c, side, fill in zip(centers, sides, fills, strict=True):
             x0, y0 = round(float(c[0]) - (side + 1) / 2), round(float(c[1]) - (side + 1) / 2)
             inside = x0 >= 0 and y0 >= 0 and x0 + side <= width and y0 + side <= height
-            if self.crop_on_device is None:
-                on_device.append(not inside and side > HOST_CROP_MAX_SIDE)
-            else:
-                on_device.append(self.crop_on_device)
-        out = torch.empty((len(sides), 3, out_size, out_size), device=self.device)
-        device_ids = [i for i, d in enumerate(on_device) if d]
-        host_ids = [i for i, d in enumerate(on_device) if not d]
-        if device_ids:
-            out[device_ids] = device_crops(
-                upload_frame(frame, self.device),
-                centers[device_ids],
-                [sides[i] for i in device_ids],
-                out_size,
-                fills[device_ids],
-            )
-        if host_ids:
             # avg_chans is RGB; the crop is flipped to BGR after, so fill with RGB order.
-            crops = [
-                crop_and_resize(frame, centers[i], out_size, sides[i], fills[i]) for i in host_ids
-            ]
-            out[host_ids] = _to_bgr_tensor(crops, self.device)
-        return out
+            small = inside or side <= HOST_CROP_MAX_SIDE
+            cut = crop_and_resize if small or self.crop == "exact" else remap_crop
+            crops.append(cut(frame, c, out_size, side, fill))
+        return _to_bgr_tensor(crops, self.device)
 
     def describe_init(self, frame: np.ndarray, states: list[SiamMaskState]) -> list[TrackResult]:
         """Each object's mask on its init frame: a search on that frame, states kept as they were.

@@ -43,6 +43,29 @@ def crop_and_resize(
     return patch
 
 
+def remap_crop(
+    frame: np.ndarray, center: np.ndarray, out_size: int, side: float, fill: np.ndarray
+) -> np.ndarray:
+    """``crop_and_resize`` without building the padded patch: each output pixel is
+    sampled straight from the frame (``cv2.remap``) where ``cv2.resize`` would sample
+    the patch, the patch's border repeated and ``fill`` outside the frame. Costs the
+    same whatever ``side``; values are within a grey level or so of the official crop
+    (remap interpolates in 1/32 px steps, resize in 1/2048). (out, out, 3) uint8.
+    """
+    side = int(side)
+    c = (side + 1) / 2
+    x0 = round(float(center[0]) - c)
+    y0 = round(float(center[1]) - c)
+    steps = (np.arange(out_size, dtype=np.float64) + 0.5) * (side / out_size) - 0.5
+    steps = np.clip(steps, 0.0, side - 1)
+    map_x = np.broadcast_to((x0 + steps)[None, :], (out_size, out_size)).astype(np.float32)
+    map_y = np.broadcast_to((y0 + steps)[:, None], (out_size, out_size)).astype(np.float32)
+    border = tuple(float(v) for v in fill.astype(np.uint8))
+    return cv2.remap(
+        frame, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border
+    )
+
+
 def generate_anchors(cfg: SiamMaskConfig) -> np.ndarray:
     """Anchors for every score-map cell: (k * S * S, 4) float32 as (cx, cy, w, h).
 
