@@ -19,11 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from annotator import __version__
+from annotator.cli_bench import add_bench_parser, cmd_bench
 from annotator.cli_eval import add_eval_parsers, cmd_eval_interactive, cmd_eval_sim
 from annotator.cli_options import add_tracker_options, say_tracker
 from annotator.core.model import MAX_OBJECT_ID
 from annotator.errors import AnnotatorError
-from annotator.export.formats import EXPORT_FORMATS, ExportSettings
+from annotator.formats.registry import EXPORT_FORMATS, ExportSettings
 
 log = logging.getLogger("annotator")
 
@@ -148,26 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     dl = wsub.add_parser("download", help="fetch a checkpoint into models/")
     dl.add_argument("name", nargs="?", default=None, help="checkpoint name (default: DAVIS)")
 
-    bench = sub.add_parser("bench", help="measure speed; prints a JSON report")
-    bench.add_argument(
-        "what", choices=["tracker", "flow", "stroke", "matte", "video", "store", "export"]
-    )
-    bench.add_argument("--frames", type=int, default=20, help="frames timed per case")
-    bench.add_argument("--json", type=Path, help="also write the report here")
-    bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    bench.add_argument("--weights", type=Path, help="time this checkpoint (default: random)")
-    bench.add_argument(
-        "--video-frames", type=int, default=2000, help="length of the seek test clip"
-    )
-    bench.add_argument(
-        "--store-frames", type=int, default=10_000, help="frames of the store and export tests"
-    )
-    bench.add_argument(
-        "--store-objects", type=int, default=10, help="objects of the store test project"
-    )
-    bench.add_argument(
-        "--export-objects", type=int, default=5, help="objects of the export test project"
-    )
+    add_bench_parser(sub)
     return parser
 
 
@@ -351,41 +333,6 @@ def _cmd_weights(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_bench(args: argparse.Namespace) -> int:
-    import json
-
-    from annotator.bench import export, matte, siammask, store, stroke, trackers, video
-
-    for option in ("frames", "video_frames", "store_frames", "store_objects", "export_objects"):
-        if getattr(args, option, 1) < 1:
-            raise AnnotatorError(f"--{option.replace('_', '-')} must be at least 1")
-    if args.what == "tracker":
-        report = siammask.bench_tracker(args.frames, args.device, args.weights)
-    elif args.what == "flow":
-        report = trackers.bench_flow(args.frames)
-    elif args.what == "stroke":
-        report = stroke.bench_stroke(args.frames)
-    elif args.what == "matte":
-        report = matte.bench_matte(max(args.frames // 4, 3))
-    elif args.what == "export":
-        report = export.bench_export(args.store_frames, args.export_objects)
-    elif args.what == "store":
-        report = store.bench_store(args.store_frames, args.store_objects)
-    else:
-        report = {
-            "benchmark": "video",
-            "results": {
-                content: video.bench_seek(args.video_frames, content=content)
-                for content in ("noise", "scene")
-            },
-        }
-    text = json.dumps(report, indent=2)
-    sys.stdout.write(text + "\n")
-    if args.json:
-        args.json.write_text(text)
-    return 0
-
-
 COMMANDS = {
     "track": _cmd_track,
     "propagate": _cmd_propagate,
@@ -396,7 +343,7 @@ COMMANDS = {
     "eval-sim": cmd_eval_sim,
     "eval-interactive": cmd_eval_interactive,
     "weights": _cmd_weights,
-    "bench": _cmd_bench,
+    "bench": cmd_bench,
 }
 
 

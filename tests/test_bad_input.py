@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from annotator.core import rle
-from annotator.export.palette import write_index_png
+from annotator.formats.palette import write_index_png
 from annotator.video.synthetic import render_frames
 from tests.test_cli_project import disc_clip  # noqa: F401 - a fixture
 from tests.test_cli_track import run_cli

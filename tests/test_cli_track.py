@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from annotator.core import rle
-from annotator.export.palette import davis_palette
+from annotator.formats.palette import davis_palette
 
 
 def run_cli(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:

@@ -15,9 +15,9 @@ from annotator.commands.project import open_or_create, open_with_video
 from annotator.core import rle
 from annotator.core.model import FrameMask, ObjectInfo, Provenance
 from annotator.errors import AnnotatorError
-from annotator.export.common import ExportError, parse_frames
-from annotator.export.formats import ExportSettings
-from annotator.export.palette import davis_palette
+from annotator.formats.common import ExportError, parse_frames
+from annotator.formats.palette import davis_palette
+from annotator.formats.registry import ExportSettings
 from annotator.video.frame_source import open_source
 from annotator.video.synthetic import render_frames, write_video
 from tests.test_cli_track import run_cli

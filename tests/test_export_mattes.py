@@ -18,8 +18,8 @@ import pytest
 from annotator.commands.export import export_project, make_job
 from annotator.commands.project import open_with_video
 from annotator.core.matte_settings import MatteSettings
-from annotator.export.formats import ExportSettings
-from annotator.export.matte_stream import matte_frames
+from annotator.formats.matte_stream import matte_frames
+from annotator.formats.registry import ExportSettings
 from tests.test_cli_track import run_cli
 from tests.test_export import H, N, W, three_object_project
 

@@ -97,7 +97,7 @@ def test_a_project_the_disk_refuses_is_one_line_and_keeps_its_masks(
 
 
 def test_eval_json_into_a_missing_folder_is_one_line(tmp_path: Path) -> None:
-    from annotator.export.palette import write_index_png
+    from annotator.formats.palette import write_index_png
 
     seq = tmp_path / "a" / "s"
     seq.mkdir(parents=True)

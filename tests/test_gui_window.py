@@ -17,8 +17,8 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from annotator.core.model import Provenance
-from annotator.export.common import ExportJob
-from annotator.export.formats import ExportSettings
+from annotator.formats.common import ExportJob
+from annotator.formats.registry import ExportSettings
 from annotator.gui.app import sample_clip, start_path
 from annotator.gui.controller import Controller
 from annotator.gui.main_window import MainWindow

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from annotator.errors import AnnotatorError
-from annotator.export.palette import read_label_png, write_index_png
+from annotator.formats.palette import read_label_png, write_index_png
 from annotator.metrics import Summary, boundary_f, boundary_map, jaccard
 from annotator.video.synthetic import render_frames
 from tests.conftest import SHARED, need

@@ -17,7 +17,7 @@ from PIL import Image
 from annotator.core import rle
 from annotator.core.matte_settings import MatteSettings
 from annotator.core.model import FrameMask, ObjectInfo, Provenance
-from annotator.export.palette import write_index_png
+from annotator.formats.palette import write_index_png
 from annotator.store import project as project_module
 from annotator.store.lock import ProjectLockedError
 from annotator.store.project import APPLICATION_ID, SCHEMA_VERSION, ProjectError, ProjectStore

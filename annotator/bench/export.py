@@ -24,9 +24,9 @@ import numpy as np
 
 from annotator.core import rle
 from annotator.core.model import AnnotationModel, FrameMask, ObjectInfo, Provenance
-from annotator.export.coco import export_coco
-from annotator.export.common import ExportJob
-from annotator.export.davis import export_davis
+from annotator.formats.coco import export_coco
+from annotator.formats.common import ExportJob
+from annotator.formats.davis import export_davis
 
 
 def _model(frames: int, objects: int, width: int, height: int) -> AnnotationModel:

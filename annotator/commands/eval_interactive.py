@@ -33,7 +33,7 @@ from annotator.commands.propagate import add_box_objects, run_propagation
 from annotator.commands.scribble import correction_strokes
 from annotator.core.model import AnnotationModel
 from annotator.errors import AnnotatorError
-from annotator.export.palette import compose_labels, read_label_png
+from annotator.formats.palette import compose_labels, read_label_png
 from annotator.propagation import Direction, PropagationPlan, mask_iou, neighbour_frame
 from annotator.tracking.base import Tracker
 from annotator.tracking.geometry import mask_bbox

@@ -28,7 +28,7 @@ from annotator.commands.propagate import run_propagation
 from annotator.core import rle
 from annotator.core.model import AnnotationModel, FrameMask, ObjectInfo, Provenance
 from annotator.errors import AnnotatorError
-from annotator.export.palette import compose_labels, read_label_png
+from annotator.formats.palette import compose_labels, read_label_png
 from annotator.propagation import Direction, PropagationPlan
 from annotator.tracking.base import Tracker
 from annotator.video.frame_source import open_source

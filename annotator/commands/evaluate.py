@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from annotator.errors import AnnotatorError
-from annotator.export.palette import read_label_png
+from annotator.formats.palette import read_label_png
 from annotator.metrics import Summary, boundary_f, jaccard
 
 log = logging.getLogger(__name__)

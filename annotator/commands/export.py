@@ -12,12 +12,11 @@ from annotator.commands.propagate import object_color
 from annotator.core.model import AnnotationModel, Change, Edit, FrameMask, ObjectInfo, Provenance
 from annotator.core.rle import RLE
 from annotator.errors import AnnotatorError
-from annotator.export.coco import export_coco
-from annotator.export.common import ExportError, ExportJob, parse_frames, select_objects
-from annotator.export.davis import export_davis, export_youtube_vos
-from annotator.export.exr import export_exr
-from annotator.export.formats import FORMATS, IMPORT_FORMATS, ExportSettings
-from annotator.export.importers import (
+from annotator.formats.coco import export_coco
+from annotator.formats.common import ExportError, ExportJob, parse_frames, select_objects
+from annotator.formats.davis import export_davis, export_youtube_vos
+from annotator.formats.exr import export_exr
+from annotator.formats.importers import (
     Imported,
     Progress,
     davis_annotations,
@@ -25,10 +24,11 @@ from annotator.export.importers import (
     import_davis,
     import_youtube_vos,
 )
-from annotator.export.mattes import export_mattes
-from annotator.export.overlay import export_overlay
-from annotator.export.prores import export_prores
-from annotator.export.rgba import export_rgba
+from annotator.formats.mattes import export_mattes
+from annotator.formats.overlay import export_overlay
+from annotator.formats.prores import export_prores
+from annotator.formats.registry import FORMATS, IMPORT_FORMATS, ExportSettings
+from annotator.formats.rgba import export_rgba
 from annotator.store.project import ProjectStore
 from annotator.video.frame_source import FrameSource, open_source
 

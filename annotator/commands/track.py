@@ -27,7 +27,7 @@ from annotator.core import rle
 from annotator.core.atomic import write_text_atomic
 from annotator.core.model import AnnotationModel
 from annotator.errors import AnnotatorError
-from annotator.export.palette import compose_labels, write_index_png
+from annotator.formats.palette import compose_labels, write_index_png
 from annotator.propagation import Direction, PropagationPlan, neighbour_frame, propagate
 from annotator.tracking.base import Tracker, TrackResult, validate_box
 from annotator.tracking.geometry import box_polygon, mask_bbox

@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
 from annotator.core.model import AnnotationModel, Edit, ObjectInfo
-from annotator.export.common import ExportJob
+from annotator.formats.common import ExportJob
 from annotator.gui.settings import data_dir
 from annotator.gui.worker import PropagationWorker
 from annotator.propagation import Direction, PropagationPlan, PropagationStep

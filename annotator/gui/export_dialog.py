@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.model import AnnotationModel
-from annotator.export.formats import EXPORT_FORMATS, FORMATS, ExportSettings
+from annotator.formats.registry import EXPORT_FORMATS, FORMATS, ExportSettings
 from annotator.gui.dialogs import ok_cancel
 
 # Formats written to one file, and its suffix; the others fill a folder.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QFormLayout, QWidget
 
-from annotator.export.importers import davis_sequences
+from annotator.formats.importers import davis_sequences
 from annotator.gui.dialogs import ok_cancel
 
 

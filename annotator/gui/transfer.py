@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from annotator.commands.export import run_export
-from annotator.export.formats import ExportSettings
+from annotator.formats.registry import ExportSettings
 from annotator.gui.export_dialog import ExportDialog, ExportOptions
 from annotator.gui.import_dialog import ImportDialog
 from annotator.gui.worker import run_off_thread

@@ -28,8 +28,8 @@ from annotator.commands.project import open_or_create, open_with_video, video_pa
 from annotator.commands.propagate import add_box_objects, apply_step, object_color
 from annotator.core.model import AnnotationModel, Edit, ObjectInfo, Provenance
 from annotator.errors import AnnotatorError
-from annotator.export.common import ExportJob
-from annotator.export.importers import Imported
+from annotator.formats.common import ExportJob
+from annotator.formats.importers import Imported
 from annotator.propagation import (
     Direction,
     PropagationPlan,

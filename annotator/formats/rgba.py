@@ -14,8 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from annotator.export.common import ExportError, ExportJob, frame_stem, staged
-from annotator.export.matte_stream import matte_frames, object_labels
+from annotator.formats.common import ExportError, ExportJob, frame_stem, staged
+from annotator.formats.matte_stream import matte_frames, object_labels
 
 
 def rgba_pixels(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from annotator.core import rle
-from annotator.export.common import ExportJob, file_safe
+from annotator.formats.common import ExportJob, file_safe
 from annotator.matte.chatter import reduce_chatter
 from annotator.matte.refine import estimate_foreground, refine_alpha
 

@@ -19,8 +19,8 @@ from pycocotools import mask as mask_utils
 
 from annotator.core import rle
 from annotator.core.model import MAX_OBJECT_ID
-from annotator.export.common import ExportError
-from annotator.export.palette import read_label_png
+from annotator.formats.common import ExportError
+from annotator.formats.palette import read_label_png
 
 # progress(done, total): called as the items of a dataset (files, annotations) are read.
 Progress = Callable[[int, int], None]

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from annotator.core import rle
-from annotator.export.common import ExportError, ExportJob, staged
+from annotator.formats.common import ExportError, ExportJob, staged
 from annotator.video.writer import VideoWriter
 
 ALPHA = 0.5

@@ -23,8 +23,8 @@ import numpy as np
 from PIL import Image
 
 from annotator.core import rle
-from annotator.export.common import ExportError, ExportJob, frame_stem, staged
-from annotator.export.palette import compose_labels, davis_palette
+from annotator.formats.common import ExportError, ExportJob, frame_stem, staged
+from annotator.formats.palette import compose_labels, davis_palette
 
 DAVIS_RES = "480p"
 

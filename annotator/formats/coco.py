@@ -19,7 +19,7 @@ from collections.abc import Generator
 from pathlib import Path
 
 from annotator.core import rle
-from annotator.export.common import ExportJob, frame_stem, staged
+from annotator.formats.common import ExportJob, frame_stem, staged
 
 
 def categories_of(job: ExportJob) -> dict[str, int]:

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import OpenEXR
 
-from annotator.export.common import ExportError, ExportJob, frame_stem, staged
-from annotator.export.matte_stream import matte_frames, object_labels
+from annotator.formats.common import ExportError, ExportJob, frame_stem, staged
+from annotator.formats.matte_stream import matte_frames, object_labels
 
 COMPRESSIONS = {
     "zip": OpenEXR.ZIP_COMPRESSION,

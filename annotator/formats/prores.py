@@ -14,9 +14,9 @@ from pathlib import Path
 import av
 import numpy as np
 
-from annotator.export.common import ExportError, ExportJob, staged
-from annotator.export.matte_stream import matte_frames, object_labels
-from annotator.export.rgba import rgba_pixels
+from annotator.formats.common import ExportError, ExportJob, staged
+from annotator.formats.matte_stream import matte_frames, object_labels
+from annotator.formats.rgba import rgba_pixels
 
 
 def export_prores(job: ExportJob, out: Path, overwrite: bool = False) -> Generator[int, None, None]:

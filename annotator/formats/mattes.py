@@ -16,8 +16,8 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from annotator.core import rle
-from annotator.export.common import ExportError, ExportJob, file_safe, frame_stem, staged
-from annotator.export.matte_stream import matte_frames
+from annotator.formats.common import ExportError, ExportJob, file_safe, frame_stem, staged
+from annotator.formats.matte_stream import matte_frames
 
 
 def matte_folder(object_id: int, name: str) -> str:
