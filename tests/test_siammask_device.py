@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -15,7 +16,6 @@ from annotator.tracking.siammask import SiamMaskTracker
 from annotator.tracking.siammask_device import device_crops, pack, unpack, upload_frame
 from annotator.tracking.siammask_geometry import (
     crop_and_resize,
-    paste_mask,
     paste_window,
     remap_crop,
 )
@@ -127,7 +127,35 @@ def test_window_paste_and_window_rle_equal_the_whole_frame_ones(
     assert rle.encode_window(crop, x0, y0, 480, 854) == rle.encode(full)
 
 
-def cv2_blur(a: np.ndarray) -> np.ndarray:
-    import cv2
+def test_window_rle_equals_the_whole_frame_rle_for_any_crop() -> None:
+    rng = np.random.default_rng(1)
+    for case in range(500):
+        height, width = (int(v) for v in rng.integers(1, 40, 2))
+        h, w = int(rng.integers(0, height + 1)), int(rng.integers(0, width + 1))
+        y0, x0 = int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1))
+        # Every third crop is empty: the empty mask has its own short way.
+        crop = (rng.random((h, w)) < rng.random() * (case % 3 > 0)).astype(np.uint8)
+        full = np.zeros((height, width), np.uint8)
+        full[y0 : y0 + h, x0 : x0 + w] = crop
+        assert rle.encode_window(crop, x0, y0, height, width) == rle.encode(full), case
 
+
+def paste_mask(
+    mask: np.ndarray, box: tuple[float, float, float, float], frame_size: tuple[int, int]
+) -> np.ndarray:
+    """The official ``crop_back`` over the whole frame, as the port did before windows:
+    the reference ``paste_window`` must equal. (H, W) float32, -1 outside the box."""
+    m = mask.shape[0]
+    scale = m / box[2]
+    back = (-box[0] * scale, -box[1] * scale, frame_size[0] * scale, frame_size[1] * scale)
+    a = (frame_size[0] - 1) / back[2]
+    b = (frame_size[1] - 1) / back[3]
+    mapping = np.array([[a, 0, -a * back[0]], [0, b, -b * back[1]]], dtype=np.float64)
+    return cv2.warpAffine(
+        mask, mapping, frame_size, flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=-1,
+    )  # fmt: skip
+
+
+def cv2_blur(a: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(a, (0, 0), 6) * 2.5

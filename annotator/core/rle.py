@@ -32,21 +32,22 @@ def encode_window(crop: np.ndarray, x0: int, y0: int, height: int, width: int) -
     only the columns the crop spans (COCO runs go down the columns)."""
     h, w = crop.shape
     if h == 0 or w == 0 or not crop.any():
-        return encode(np.zeros((height, width), np.uint8))
-    band = np.zeros((w, height), bool)  # the crop's columns, each a full column
-    np.not_equal(crop.T, 0, out=band[:, y0 : y0 + h])
-    flat = band.ravel()
-    edges = np.flatnonzero(flat[1:] != flat[:-1]) + 1
-    runs = np.diff(np.concatenate([[0], edges, [flat.size]]))
-    if flat[0]:
-        runs = np.concatenate([[0], runs])
-    runs[0] += x0 * height  # the columns before the crop: all 0
-    after = (width - x0 - w) * height
-    if after:
-        if flat[-1]:
-            runs = np.concatenate([runs, [after]])
-        else:
-            runs[-1] += after
+        runs = np.array([height * width])  # one run of 0s: no whole-frame array needed
+    else:
+        band = np.zeros((w, height), bool)  # the crop's columns, each a full column
+        np.not_equal(crop.T, 0, out=band[:, y0 : y0 + h])
+        flat = band.ravel()
+        edges = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+        runs = np.diff(np.concatenate([[0], edges, [flat.size]]))
+        if flat[0]:
+            runs = np.concatenate([[0], runs])
+        runs[0] += x0 * height  # the columns before the crop: all 0
+        after = (width - x0 - w) * height
+        if after:
+            if flat[-1]:
+                runs = np.concatenate([runs, [after]])
+            else:
+                runs[-1] += after
     coded = mask_utils.frPyObjects(
         {"size": [height, width], "counts": runs.tolist()}, height, width
     )

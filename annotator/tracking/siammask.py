@@ -29,17 +29,15 @@ from annotator.tracking.siammask_geometry import (
     cosine_window,
     crop_and_resize,
     generate_anchors,
+    host_crop,
     paste_window,
-    remap_crop,
 )
 from annotator.tracking.stage_timer import StageTimer
 
 log = logging.getLogger(__name__)
 
-# Above this side (px) a padded patch costs a few ms to build: sample the frame instead.
 # Where the crops are cut: auto, device (the GPU's way), host (the CPU's), exact (official).
 CROP_MODES = ("auto", "device", "host", "exact")
-HOST_CROP_MAX_SIDE = 1000
 
 
 @dataclass(frozen=True)
@@ -184,24 +182,17 @@ class SiamMaskTracker:
         """The network's input (N, 3, out, out) BGR float32 on its device.
 
         On a GPU every crop is cut there, from one upload of the frame
-        (``device_crops``). On the CPU a crop is the official one, to the bit,
-        unless its padded patch would stick out of the frame and be larger than
-        ``HOST_CROP_MAX_SIDE``: that one is sampled straight from the frame
-        (``remap_crop``, within a grey level of the official crop), so a crop
-        costs well under a millisecond whatever the object's size. ``exact``
-        always builds the official patch (the fidelity tests).
+        (``device_crops``). On the CPU each is ``host_crop``: the official one,
+        to the bit, but for huge padded patches, which are sampled straight from
+        the frame. ``exact`` always builds the official patch (the fidelity tests).
         """
         if self.crop == "device":
             return device_crops(upload_frame(frame, self.device), centers, sides, out_size, fills)
-        height, width = frame.shape[:2]
-        crops = []
-        for c, side, fill in zip(centers, sides, fills, strict=True):
-            x0, y0 = round(float(c[0]) - (side + 1) / 2), round(float(c[1]) - (side + 1) / 2)
-            inside = x0 >= 0 and y0 >= 0 and x0 + side <= width and y0 + side <= height
-            # avg_chans is RGB; the crop is flipped to BGR after, so fill with RGB order.
-            small = inside or side <= HOST_CROP_MAX_SIDE
-            cut = crop_and_resize if small or self.crop == "exact" else remap_crop
-            crops.append(cut(frame, c, out_size, side, fill))
+        # avg_chans is RGB; the crop is flipped to BGR after, so fill with RGB order.
+        crops = [
+            host_crop(frame, c, out_size, side, fill, exact=self.crop == "exact")
+            for c, side, fill in zip(centers, sides, fills, strict=True)
+        ]
         return _to_bgr_tensor(crops, self.device)
 
     def describe_init(self, frame: np.ndarray, states: list[SiamMaskState]) -> list[TrackResult]:

@@ -72,8 +72,8 @@ def device_crops(
 
     x_lo, x_hi, fx, okx_lo, okx_hi = taps(0, width)
     y_lo, y_hi, fy, oky_lo, oky_hi = taps(1, height)
-    fill = torch.as_tensor(np.floor(fills), dtype=torch.float32, device=dev)[:, None, None, :]
-    fill = fill[:, 0]  # (N, 1, 3): broadcast over a crop's rows and columns
+    # (N, 1, 3): broadcast over a crop's rows and columns.
+    fill = torch.as_tensor(np.floor(fills), dtype=torch.float32, device=dev)[:, None, :]
 
     # Out-of-frame taps weigh 0 and their weight goes to the fill instead, so the
     # padded patch is never needed: value = sum(w * pixel) + (1 - sum(w)) * fill.
@@ -81,19 +81,24 @@ def device_crops(
     wy = ((1 - fy) * oky_lo, fy * oky_hi)
     crops = []
     for i in range(len(sides)):
-        # Two row gathers, then four column gathers (index_select), per object.
-        rows = (frame.index_select(0, y_lo[i]), frame.index_select(0, y_hi[i]))
-        value = None
-        for r, row in enumerate(rows):
-            across = row.index_select(1, x_lo[i]).float() * wx[0][i][None, :, None]
-            across += row.index_select(1, x_hi[i]).float() * wx[1][i][None, :, None]
-            part = across * wy[r][i][:, None, None]
-            value = part if value is None else value + part
-        assert value is not None
+        top = _rows_across(frame, y_lo[i], x_lo[i], x_hi[i], wx[0][i], wx[1][i])
+        bottom = _rows_across(frame, y_hi[i], x_lo[i], x_hi[i], wx[0][i], wx[1][i])
+        value = top * wy[0][i][:, None, None] + bottom * wy[1][i][:, None, None]
         covered = (wy[0][i] + wy[1][i])[:, None, None] * (wx[0][i] + wx[1][i])[None, :, None]
         crops.append(value + (1 - covered) * fill[i])
     rgb = torch.round(torch.stack(crops)).clamp_(0, 255)
     return rgb.flip(-1).permute(0, 3, 1, 2).contiguous()
+
+
+def _rows_across(
+    frame: Tensor, ys: Tensor, x_lo: Tensor, x_hi: Tensor, w_lo: Tensor, w_hi: Tensor
+) -> Tensor:
+    """Rows ``ys`` of ``frame`` (H, W, 3) interpolated along x between columns ``x_lo``
+    and ``x_hi`` with weights ``w_lo``, ``w_hi`` (out,): (out, out, 3) float32. One row
+    gather, then two column gathers, so only the needed pixels are read."""
+    rows = frame.index_select(0, ys)
+    left = rows.index_select(1, x_lo).float() * w_lo[None, :, None]
+    return left + rows.index_select(1, x_hi).float() * w_hi[None, :, None]
 
 
 class Selector:

@@ -14,6 +14,35 @@ import numpy as np
 
 from annotator.tracking.config import SiamMaskConfig
 
+# Above this side (px) a padded patch costs a few ms to build: sample the frame instead.
+HOST_CROP_MAX_SIDE = 1000
+
+
+def patch_origin(center: np.ndarray, side: int) -> tuple[int, int]:
+    """Top-left (x0, y0) of the official ``side`` px patch around ``center`` (cx, cy):
+    ``round(c - (side + 1) / 2)``, Python's half-to-even rounding as the official code's."""
+    c = (side + 1) / 2
+    return round(float(center[0]) - c), round(float(center[1]) - c)
+
+
+def host_crop(
+    frame: np.ndarray,
+    center: np.ndarray,
+    out_size: int,
+    side: int,
+    fill: np.ndarray,
+    exact: bool = False,
+) -> np.ndarray:
+    """The crop the CPU cuts: the official ``crop_and_resize``, to the bit, unless its
+    padded patch would stick out of the frame and be over ``HOST_CROP_MAX_SIDE`` (a few
+    ms to build); that one is ``remap_crop``, a fraction of a ms whatever its size.
+    ``exact`` always builds the official patch. (out, out, 3) uint8."""
+    x0, y0 = patch_origin(center, side)
+    height, width = frame.shape[:2]
+    inside = x0 >= 0 and y0 >= 0 and x0 + side <= width and y0 + side <= height
+    cut = crop_and_resize if exact or inside or side <= HOST_CROP_MAX_SIDE else remap_crop
+    return cut(frame, center, out_size, side, fill)
+
 
 def crop_and_resize(
     frame: np.ndarray, center: np.ndarray, out_size: int, side: float, fill: np.ndarray
@@ -25,9 +54,7 @@ def crop_and_resize(
     crop is padded, never the whole frame. Returns (out_size, out_size, 3) uint8.
     """
     side = int(side)
-    c = (side + 1) / 2
-    x0 = round(float(center[0]) - c)
-    y0 = round(float(center[1]) - c)
+    x0, y0 = patch_origin(center, side)
     h, w = frame.shape[:2]
     xa, ya = max(x0, 0), max(y0, 0)
     xb, yb = min(x0 + side, w), min(y0 + side, h)
@@ -53,9 +80,7 @@ def remap_crop(
     (remap interpolates in 1/32 px steps, resize in 1/2048). (out, out, 3) uint8.
     """
     side = int(side)
-    c = (side + 1) / 2
-    x0 = round(float(center[0]) - c)
-    y0 = round(float(center[1]) - c)
+    x0, y0 = patch_origin(center, side)
     steps = (np.arange(out_size, dtype=np.float64) + 0.5) * (side / out_size) - 0.5
     steps = np.clip(steps, 0.0, side - 1)
     map_x = np.broadcast_to((x0 + steps)[None, :], (out_size, out_size)).astype(np.float32)
@@ -99,39 +124,17 @@ def cosine_window(cfg: SiamMaskConfig) -> np.ndarray:
     return np.tile(window.flatten(), cfg.anchor_num)
 
 
-def paste_mask(
-    mask: np.ndarray, box: tuple[float, float, float, float], frame_size: tuple[int, int]
-) -> np.ndarray:
-    """Warp a square mask back into the frame.
-
-    mask: (m, m) float32 probabilities covering ``box`` (xywh, frame pixels).
-    frame_size: (W, H). Returns (H, W) float32 with -1 outside the box.
-    """
-    m = mask.shape[0]
-    scale = m / box[2]
-    back = (-box[0] * scale, -box[1] * scale, frame_size[0] * scale, frame_size[1] * scale)
-    a = (frame_size[0] - 1) / back[2]
-    b = (frame_size[1] - 1) / back[3]
-    mapping = np.array([[a, 0, -a * back[0]], [0, b, -b * back[1]]], dtype=np.float64)
-    return cv2.warpAffine(
-        mask,
-        mapping,
-        frame_size,
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=-1,
-    )
-
-
 def paste_window(
     mask: np.ndarray,
     box: tuple[float, float, float, float],
     frame_size: tuple[int, int],
     threshold: float,
 ) -> tuple[int, int, np.ndarray]:
-    """``paste_mask`` thresholded, computed only in the window of the frame it can reach.
+    """The official ``crop_back`` (a square mask warped back into the frame, -1 outside it)
+    thresholded, computed only in the window of the frame the mask can reach.
 
-    Returns (x0, y0, binary): the window's top-left corner in frame pixels and
+    mask: (m, m) float32 probabilities covering ``box`` (xywh, frame pixels);
+    frame_size: (W, H). Returns (x0, y0, binary): the window's top-left corner in frame pixels and
     its (h, w) uint8 0/1 mask (``mask > threshold`` where the square mask lands,
     0 elsewhere). The mapping is the official ``crop_back``'s, shifted by the
     window's corner, so the pixels are the full-frame paste's.
