@@ -9,7 +9,7 @@ soft matte of each object's own matte settings (``annotator.matte``) instead.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -33,37 +33,46 @@ def export_mattes(
 ) -> Generator[int, None, None]:
     if feather < 0:
         raise ExportError("--feather must be 0 or more pixels")
-    if refine:
-        yield from _refined_mattes(job, out, overwrite)
-        return
-    width, height = job.size
+    greys = _refined_greys(job) if refine else _hard_greys(job, feather)
     with staged(out, overwrite, folder=True) as root:
         folders = {}
         for k in job.objects:
             folders[k] = root / matte_folder(k, job.model.objects[k].name)
             folders[k].mkdir(parents=True)
-        empty = np.zeros((height, width), np.uint8)
-        for f in job.frames:
-            present = dict(job.masks(f))
-            for k in job.objects:
-                alpha = rle.decode(present[k]) * np.uint8(255) if k in present else empty
-                image = Image.fromarray(alpha, mode="L")
-                if feather > 0 and k in present:
-                    image = image.filter(ImageFilter.GaussianBlur(radius=feather / 2))
+        for f, images in greys:
+            for k, image in images.items():
                 image.save(folders[k] / f"{frame_stem(f)}.png", compress_level=1)
             yield f
 
 
-def _refined_mattes(job: ExportJob, out: Path, overwrite: bool) -> Generator[int, None, None]:
-    with staged(out, overwrite, folder=True) as root:
-        folders = {}
+Greys = Iterator[tuple[int, dict[int, Image.Image]]]
+
+
+def _hard_greys(job: ExportJob, feather: float) -> Greys:
+    """Per frame, each object's hard mask as grey (255 inside), feathered if asked."""
+    width, height = job.size
+    empty = np.zeros((height, width), np.uint8)
+    for f in job.frames:
+        present = dict(job.masks(f))
+        images = {}
         for k in job.objects:
-            folders[k] = root / matte_folder(k, job.model.objects[k].name)
-            folders[k].mkdir(parents=True)
-        for m in matte_frames(job):
-            for k, alpha in m.alpha.items():
-                grey = np.round(np.clip(alpha, 0.0, 1.0) * 255.0).astype(np.uint8)
-                Image.fromarray(grey, mode="L").save(
-                    folders[k] / f"{frame_stem(m.index)}.png", compress_level=1
+            alpha = rle.decode(present[k]) * np.uint8(255) if k in present else empty
+            image = Image.fromarray(alpha, mode="L")
+            if feather > 0 and k in present:
+                image = image.filter(ImageFilter.GaussianBlur(radius=feather / 2))
+            images[k] = image
+        yield f, images
+
+
+def _refined_greys(job: ExportJob) -> Greys:
+    """Per frame, each object's soft matte (its matte settings) as 8-bit grey."""
+    for m in matte_frames(job):
+        yield (
+            m.index,
+            {
+                k: Image.fromarray(
+                    np.round(np.clip(a, 0.0, 1.0) * 255.0).astype(np.uint8), mode="L"
                 )
-            yield m.index
+                for k, a in m.alpha.items()
+            },
+        )
