@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from annotator.core.matte_settings import MatteSettings
+from annotator.formats.registry import EXPORT_FORMATS
 from annotator.gui.app import sample_clip
 from annotator.gui.main_window import MainWindow
 from tests.test_gui_window import DISC_BOX, env, errors, make_window  # noqa: F401
@@ -74,6 +75,9 @@ def test_export_dialog_offers_the_matte_formats_and_their_options(boxed: MainWin
     c = boxed.controller
     assert c.model is not None and c.video is not None
     dialog = ExportDialog(c.model, c.video, boxed.frame_count, boxed)
+    # Every option a format has is a widget of the dialog.
+    offered = set().union(*(f.options for f in EXPORT_FORMATS.values()))
+    assert offered == set(dialog.option_widgets)
     dialog.format.setCurrentText("exr")
     assert dialog.exr_compression.isEnabled() and not dialog.premultiply.isEnabled()
     dialog.exr_compression.setCurrentText("dwaa")

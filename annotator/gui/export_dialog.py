@@ -122,6 +122,17 @@ class ExportDialog(QDialog):
         form.addRow("RGBA bits", self.bit_depth)
         form.addRow("RGBA", self.premultiply)
         form.addRow(ok_cancel(self, "Export"))
+        # Each format option's widget, by its ExportSettings field (enabled per format).
+        self.option_widgets: dict[str, QWidget] = {
+            "with_frames": self.with_frames,
+            "resize_480p": self.resize_480p,
+            "feather": self.feather,
+            "refine": self.refine,
+            "exr_compression": self.exr_compression,
+            "exr_type": self.exr_type,
+            "bit_depth": self.bit_depth,
+            "premultiply": self.premultiply,
+        }
         self.setMinimumWidth(560)
         self.format.currentTextChanged.connect(self._format_changed)
         self._format_changed(self.format.currentText())
@@ -129,14 +140,8 @@ class ExportDialog(QDialog):
     def _format_changed(self, fmt: str) -> None:
         self.out.setText(str(suggested_output(fmt, self.video)))
         options = EXPORT_FORMATS[fmt].options
-        self.with_frames.setEnabled("with_frames" in options)
-        self.resize_480p.setEnabled("resize_480p" in options)
-        self.feather.setEnabled("feather" in options)
-        self.refine.setEnabled("refine" in options)
-        self.exr_compression.setEnabled("exr_compression" in options)
-        self.exr_type.setEnabled("exr_type" in options)
-        self.bit_depth.setEnabled("bit_depth" in options)
-        self.premultiply.setEnabled("premultiply" in options)
+        for name, widget in self.option_widgets.items():
+            widget.setEnabled(name in options)
 
     def _browse(self) -> None:
         fmt = self.format.currentText()
