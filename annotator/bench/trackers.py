@@ -17,7 +17,8 @@ import numpy as np
 from annotator.tracking.flow import FlowConfig, FlowTracker
 
 
-def _time_per_frame(step: Callable[[int], None], frames: int, warmup: int = 2) -> float:
+def time_per_frame(step: Callable[[int], None], frames: int, warmup: int = 2) -> float:
+    """Seconds per call of ``step(i)`` over ``frames`` calls, after ``warmup`` untimed ones."""
     for i in range(warmup):
         step(i)
     start = time.perf_counter()
@@ -47,7 +48,7 @@ def _flow_case(config: FlowConfig, clip: list[np.ndarray], n_obj: int, frames: i
         nonlocal states
         states = [r.state for r in tracker.track(clip[1 + i], states)]
 
-    return 1.0 / _time_per_frame(step, frames)
+    return 1.0 / time_per_frame(step, frames)
 
 
 def _flow_pair_case(config: FlowConfig, clip: list[np.ndarray], frames: int) -> float:
@@ -58,7 +59,7 @@ def _flow_pair_case(config: FlowConfig, clip: list[np.ndarray], frames: int) -> 
     def step(i: int) -> None:
         tracker.flow_pair(grays[i], grays[i + 1])
 
-    return 1.0 / _time_per_frame(step, frames)
+    return 1.0 / time_per_frame(step, frames)
 
 
 def bench_flow(frames: int = 20) -> dict[str, object]:
