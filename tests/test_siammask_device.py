@@ -12,7 +12,7 @@ import torch
 
 from annotator.core import rle
 from annotator.tracking.network import SiamMaskNet
-from annotator.tracking.siammask import SiamMaskTracker
+from annotator.tracking.siammask import SiamMaskTracker, _same_device
 from annotator.tracking.siammask_device import device_crops, pack, unpack, upload_frame
 from annotator.tracking.siammask_geometry import (
     crop_and_resize,
@@ -159,3 +159,19 @@ def paste_mask(
 
 def cv2_blur(a: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(a, (0, 0), 6) * 2.5
+
+
+def test_a_tracker_keeps_the_callers_network_where_it_is() -> None:
+    net = SiamMaskNet()
+    assert SiamMaskTracker(net, device="cpu").net is net  # already there: no copy
+    assert _same_device(torch.device("cpu"), torch.device("cpu"))
+    assert not _same_device(torch.device("cpu"), torch.device("cuda"))
+    assert not _same_device(torch.device("cuda", 1), torch.device("cuda", 0))
+
+
+@pytest.mark.gpu
+def test_a_cuda_tracker_copies_a_cpu_network_and_reuses_a_cuda_one() -> None:
+    net = SiamMaskNet()
+    on_gpu = SiamMaskTracker(net, device="cuda").net
+    assert on_gpu is not net and next(net.parameters()).device.type == "cpu"
+    assert SiamMaskTracker(on_gpu, device="cuda").net is on_gpu

@@ -64,6 +64,16 @@ def _to_bgr_tensor(crops: list[np.ndarray], device: torch.device) -> torch.Tenso
     return torch.from_numpy(np.ascontiguousarray(batch)).to(device=device, dtype=torch.float32)
 
 
+def _same_device(actual: torch.device, wanted: torch.device) -> bool:
+    """Whether a tensor on ``actual`` is where ``wanted`` says: "cuda" with no index means
+    the current GPU, which tensors report with its index ("cuda:0")."""
+    if actual.type != wanted.type:
+        return False
+    if wanted.type == "cuda" and wanted.index is None:
+        return actual.index == torch.cuda.current_device()
+    return actual.index == wanted.index
+
+
 class SiamMaskTracker:
     """The SiamMask backend of the ``Tracker`` interface (see ``annotator.tracking.base``)."""
 
@@ -85,7 +95,7 @@ class SiamMaskTracker:
         self.half = half
         # The caller's module is left where it is: a tracker on another device gets its
         # own copy, so two trackers never move one network under each other's feet.
-        on_device = all(t.device == self.device for t in net.parameters())
+        on_device = all(_same_device(t.device, self.device) for t in net.parameters())
         self.net = (net if on_device else copy.deepcopy(net).to(self.device)).eval()
         self.device_label = device_label(self.device)
         self._selector = Selector(
