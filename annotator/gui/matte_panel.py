@@ -10,7 +10,6 @@ live view leaves it out; exports apply it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -119,5 +118,6 @@ class MattePanel(QWidget):
         if cell is None or cell.rle is None:
             alpha = np.zeros(frame.shape[:2], np.float32)
         else:
-            alpha = refine_alpha(frame, rle.decode(cell.rle), replace(info.matte, chatter=0.0))
+            # refine_alpha is one frame's matte: no chatter reduction, which needs neighbours.
+            alpha = refine_alpha(frame, rle.decode(cell.rle), info.matte)
         return matte_view(frame, alpha, self.mode)
