@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
 
@@ -34,8 +35,11 @@ def encode_window(crop: np.ndarray, x0: int, y0: int, height: int, width: int) -
     if h == 0 or w == 0 or not crop.any():
         runs = np.array([height * width])  # one run of 0s: no whole-frame array needed
     else:
-        band = np.zeros((w, height), bool)  # the crop's columns, each a full column
-        np.not_equal(crop.T, 0, out=band[:, y0 : y0 + h])
+        # The crop's columns, each a full column. cv2's transpose is several times
+        # faster than numpy's strided copy; min(., 1) keeps any non-zero value a 1.
+        band = np.zeros((w, height), np.uint8)
+        upright = cv2.transpose(np.ascontiguousarray(crop, np.uint8)).reshape(w, h)
+        np.minimum(upright, 1, out=band[:, y0 : y0 + h])
         flat = band.ravel()
         edges = np.flatnonzero(flat[1:] != flat[:-1]) + 1
         runs = np.diff(np.concatenate([[0], edges, [flat.size]]))

@@ -162,4 +162,5 @@ def paste_window(
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=-1,
     )
-    return x0, y0, (warped > threshold).astype(np.uint8)
+    # A bool array viewed as uint8 is already 0/1: no second pass over the window.
+    return x0, y0, (warped > threshold).view(np.uint8)
