@@ -44,10 +44,16 @@ def add_eval_parsers(sub: Any) -> None:
         sub, "eval-interactive", "simulate a user who draws a box, then correction strokes"
     )
     inter.add_argument("--rounds", type=int, default=8, help="correction rounds after the box")
-    inter.add_argument(
+    users = inter.add_mutually_exclusive_group()
+    users.add_argument(
         "--perfect",
         action="store_true",
         help="correct with the ground-truth mask instead of strokes (the upper bound)",
+    )
+    users.add_argument(
+        "--exact-regions",
+        action="store_true",
+        help="set the two regions the strokes go on to the truth (a perfect stroke tool)",
     )
 
 
@@ -110,7 +116,7 @@ def cmd_eval_interactive(args: argparse.Namespace) -> int:
             sequences,
             factory,
             args.rounds,
-            args.perfect,
+            "truth" if args.perfect else "regions" if args.exact_regions else "strokes",
             args.jobs,
             on_sequence=lambda *_: bar.update(1),
             on_failure=lambda name, msg: failures.append(

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from annotator.commands.eval_interactive import summarise
+from annotator.commands.scribble import correct_regions
 from tests.test_cli_track import run_cli
 from tests.test_metrics_eval import synthetic_davis
 
@@ -58,6 +59,23 @@ def test_eval_interactive_perfect_corrections_and_table(tmp_path: Path) -> None:
     assert "init J" in proc.stderr and "auc J&F" in proc.stderr  # the table
     report = json.loads(proc.stdout)
     check_rounds(report["rounds"], 2)
+
+
+def test_exact_regions_user_fixes_only_the_two_stroked_regions(tmp_path: Path) -> None:
+    truth = np.zeros((60, 80), np.uint8)
+    truth[10:50, 10:40] = 1
+    mask = truth.copy()
+    mask[10:30, 10:20] = 0  # the largest missing region
+    mask[40:50, 30:40] = 0  # a smaller one, left as it is
+    mask[5:20, 50:70] = 1  # the largest wrong region
+    mask[50:54, 60:64] = 1  # a smaller one, left as it is
+    fixed = correct_regions(truth, mask)
+    assert fixed[10:30, 10:20].all() and not fixed[5:20, 50:70].any()
+    assert not fixed[40:50, 30:40].any() and fixed[50:54, 60:64].all()
+    synthetic_davis(tmp_path, n=10)
+    proc = run_cli("eval-interactive", tmp_path, "--rounds", "1", "--exact-regions")
+    assert proc.returncode == 0, proc.stderr
+    check_rounds(json.loads(proc.stdout)["rounds"], 2)
 
 
 def test_summarise_means_over_sequences() -> None:

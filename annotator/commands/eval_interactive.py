@@ -6,10 +6,14 @@ Per sequence, through the same functions the window calls:
   (``add_box_objects``), which is then propagated to the end.
 - Rounds 1..R: the frame with the lowest J that is not yet a keyframe is
   picked; on it the user paints the strokes of ``annotator.commands.scribble``
-  for every object and applies the stroke tool (``stroke_edit``), or, with
-  ``perfect``, replaces the masks by the ground truth (the upper bound of any
-  correction tool). That frame is a keyframe; propagation runs forward and
-  backward from it, each run stopping at the neighbouring keyframes.
+  for every object and applies the stroke tool (``stroke_edit``). Two other
+  users give upper bounds: ``correction="regions"`` sets exactly the two
+  regions the strokes are painted on (the largest missing and the largest
+  wrong region) to the truth, which is what a perfect stroke tool would do for
+  this user; ``correction="truth"`` replaces the masks by the ground truth
+  (the upper bound of any correction tool). That frame is a keyframe;
+  propagation runs forward and backward from it, each run stopping at the
+  neighbouring keyframes.
 - After each round: J, F and J&F over all frames but frame 0 (per object,
   then the mean over objects), computed on the label image export writes.
 
@@ -30,7 +34,7 @@ from annotator.commands.eval_sim import Sequence, TrackerFactory
 from annotator.commands.evaluate import score_frame
 from annotator.commands.parallel import run_each
 from annotator.commands.propagate import add_box_objects, run_propagation
-from annotator.commands.scribble import correction_strokes
+from annotator.commands.scribble import correct_regions, correction_strokes
 from annotator.core.model import AnnotationModel
 from annotator.errors import AnnotatorError
 from annotator.formats.palette import compose_labels, read_label_png
@@ -44,7 +48,12 @@ log = logging.getLogger(__name__)
 DEFAULT_ROUNDS = 8
 
 
-def play(seq: Sequence, tracker: Tracker, rounds: int, perfect: bool = False) -> dict[str, Any]:
+CORRECTIONS = ("strokes", "regions", "truth")
+
+
+def play(
+    seq: Sequence, tracker: Tracker, rounds: int, correction: str = "strokes"
+) -> dict[str, Any]:
     """One sequence: ``{"init_J": float, "rounds": [{"round", "J", "F", "JF"}, ...]}``."""
     with open_source(seq.frames) as source:
         if len(seq.annotations) != len(source):
@@ -75,7 +84,7 @@ def play(seq: Sequence, tracker: Tracker, rounds: int, perfect: bool = False) ->
             open_frames = {f: j for f, j in per_frame.items() if f not in keyframes}
             if open_frames:
                 frame = min(open_frames, key=lambda f: (open_frames[f], f))
-                correct(model, source, tracker, frame, gts[frame], pairs, perfect)
+                correct(model, source, tracker, frame, gts[frame], pairs, correction)
                 keyframes.add(frame)
                 per_frame, summary = measure(model, gts, pairs)
             history.append({"round": r, **summary})
@@ -89,15 +98,19 @@ def correct(
     frame: int,
     truth: np.ndarray,
     pairs: list[tuple[int, int]],
-    perfect: bool,
+    correction: str,
 ) -> None:
     """One round's correction on ``frame``, then propagation both ways from it."""
     for object_id, truth_id in pairs:
         target = (truth == truth_id).astype(np.uint8)
-        if perfect:
+        if correction == "truth":
             model.apply(user_mask_edit(model, object_id, frame, target, "ground truth"))
             continue
         mask = current_mask(model, object_id, frame, target.shape)
+        if correction == "regions":
+            fixed = correct_regions(target, mask)
+            model.apply(user_mask_edit(model, object_id, frame, fixed, "stroke regions"))
+            continue
         strokes = correction_strokes(target, mask)
         if strokes:
             model.apply(stroke_edit(model, object_id, frame, source.__getitem__, strokes))
@@ -132,16 +145,16 @@ def measure(
 
 
 def _play_in_worker(
-    factory: TrackerFactory, seq: Sequence, rounds: int, perfect: bool
+    factory: TrackerFactory, seq: Sequence, rounds: int, correction: str
 ) -> dict[str, Any]:
-    return play(seq, factory(), rounds, perfect)
+    return play(seq, factory(), rounds, correction)
 
 
 def eval_interactive(
     sequences: list[Sequence],
     factory: TrackerFactory,
     rounds: int = DEFAULT_ROUNDS,
-    perfect: bool = False,
+    correction: str = "strokes",
     jobs: int = 1,
     on_sequence: Callable[[str, dict[str, Any] | None], None] | None = None,
     on_failure: Callable[[str, str], None] | None = None,
@@ -168,7 +181,9 @@ def eval_interactive(
         if on_sequence is not None:
             on_sequence(name, None)
 
-    work = partial(_play_in_worker, factory, rounds=rounds, perfect=perfect)
+    if correction not in CORRECTIONS:
+        raise ValueError(f"unknown correction {correction!r}")
+    work = partial(_play_in_worker, factory, rounds=rounds, correction=correction)
     run_each(work, [(s.name, s) for s in sequences], jobs, done, failed)
     if not results:
         raise AnnotatorError("every sequence failed")

@@ -46,6 +46,17 @@ def correction_strokes(truth: np.ndarray, mask: np.ndarray) -> list[Stroke]:
     return strokes
 
 
+def correct_regions(truth: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 0/1: ``mask`` with exactly the regions ``correction_strokes`` paints
+    on set to the truth: what a perfect stroke tool would give."""
+    truth, fixed = truth > 0, mask > 0
+    for error, value in ((truth & ~fixed, True), (fixed & ~truth, False)):
+        region = largest_region(error)
+        if region is not None and region.sum() >= MIN_REGION_PX:
+            fixed[region] = value
+    return fixed.astype(np.uint8)
+
+
 def largest_region(error: np.ndarray) -> np.ndarray | None:
     """(H, W) bool, the largest 8-connected component of ``error``; None if empty."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(error.astype(np.uint8), connectivity=8)
