@@ -127,6 +127,33 @@ def test_window_paste_and_window_rle_equal_the_whole_frame_ones(
     assert rle.encode_window(crop, x0, y0, 480, 854) == rle.encode(full)
 
 
+def test_window_paste_equals_the_whole_frame_paste_for_random_masks_and_boxes() -> None:
+    """Blobs anywhere (also off the mask's edge), any threshold, boxes partly off 480p
+    and 1080p frames: the window holds every set pixel of the full paste, and only
+    reaches as far as the over-threshold part of the mask can."""
+    rng = np.random.default_rng(1)
+    shrunk = 0
+    for case in range(400):
+        prob = np.zeros((127, 127), np.float32)
+        for _ in range(rng.integers(0, 4)):
+            cy, cx = rng.integers(-10, 137, 2)
+            value = float(rng.uniform(0.2, 1.0))
+            cv2.circle(prob, (int(cx), int(cy)), int(rng.integers(1, 40)), value, -1)
+        if rng.random() < 0.3:
+            prob = cv2_blur(prob + 0.3 * rng.random((127, 127)).astype(np.float32))
+        threshold = float(rng.choice([0.3, 0.35, 0.5]))
+        side = float(rng.uniform(20, 900))
+        width, height = (854, 480) if rng.random() < 0.5 else (1920, 1080)
+        box = (float(rng.uniform(-side, width)), float(rng.uniform(-side, height)), side, side)
+        full = (paste_mask(prob, box, (width, height)) > threshold).astype(np.uint8)
+        x0, y0, crop = paste_window(prob, box, (width, height), threshold)
+        placed = np.zeros_like(full)
+        placed[y0 : y0 + crop.shape[0], x0 : x0 + crop.shape[1]] = crop
+        assert np.array_equal(placed, full), (case, box)
+        shrunk += crop.size < 0.5 * side * side
+    assert shrunk > 100  # small blobs give small windows
+
+
 def test_window_rle_equals_the_whole_frame_rle_for_any_crop() -> None:
     rng = np.random.default_rng(1)
     for case in range(500):

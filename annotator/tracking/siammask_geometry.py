@@ -131,29 +131,38 @@ def paste_window(
     threshold: float,
 ) -> tuple[int, int, np.ndarray]:
     """The official ``crop_back`` (a square mask warped back into the frame, -1 outside it)
-    thresholded, computed only in the window of the frame the mask can reach.
+    thresholded, computed only in the window of the frame where it can exceed the threshold.
 
     mask: (m, m) float32 probabilities covering ``box`` (xywh, frame pixels);
-    frame_size: (W, H). Returns (x0, y0, binary): the window's top-left corner in frame pixels and
-    its (h, w) uint8 0/1 mask (``mask > threshold`` where the square mask lands,
-    0 elsewhere). The mapping is the official ``crop_back``'s, shifted by the
-    window's corner, so the pixels are the full-frame paste's.
+    frame_size: (W, H). Returns (x0, y0, binary): the window's top-left corner in frame
+    pixels and its (h, w) uint8 0/1 mask (``mask > threshold`` where the square mask
+    lands, 0 elsewhere); an empty (0, 0) binary when nothing is over the threshold in
+    the frame. The mapping is the official ``crop_back``'s, shifted by the window's
+    corner, so the pixels are the full-frame paste's.
     """
     width, height = frame_size
     bx, by, bw, _ = box
-    # The inverse warp scales by (W - 1) / W towards the origin: up to a pixel left of
-    # ``bx``; bilinear sampling reaches one more.
-    x0, y0 = max(int(np.floor(bx)) - 2, 0), max(int(np.floor(by)) - 2, 0)
-    x1 = min(int(np.ceil(bx + bw)) + 2, width)
-    y1 = min(int(np.ceil(by + box[3])) + 2, height)
-    if x1 <= x0 or y1 <= y0:
-        return 0, 0, np.zeros((0, 0), np.uint8)
     m = mask.shape[0]
     scale = m / bw
     back = (-bx * scale, -by * scale, width * scale, height * scale)
+    # crop_back maps mask pixel (u, v) to frame pixel (a u + tx, b v + ty).
     a = (width - 1) / back[2]
     b = (height - 1) / back[3]
-    mapping = np.array([[a, 0, -a * back[0] - x0], [0, b, -b * back[1] - y0]], dtype=np.float64)
+    tx, ty = -a * back[0], -b * back[1]
+    # Bilinear sampling mixes 2x2 neighbours: where all four are at or under the
+    # threshold, so is the result. So only frame pixels whose source position lies
+    # within one mask pixel of an above-threshold one can be set; one more frame
+    # pixel on each side covers the warp's own rounding of positions.
+    above = cv2.boundingRect((mask > threshold).view(np.uint8))
+    c0, r0 = above[0] - 1, above[1] - 1
+    c1, r1 = above[0] + above[2], above[1] + above[3]
+    x0 = max(int(np.floor(a * c0 + tx)) - 1, 0)
+    y0 = max(int(np.floor(b * r0 + ty)) - 1, 0)
+    x1 = min(int(np.ceil(a * c1 + tx)) + 2, width)
+    y1 = min(int(np.ceil(b * r1 + ty)) + 2, height)
+    if above[2] == 0 or x1 <= x0 or y1 <= y0:
+        return 0, 0, np.zeros((0, 0), np.uint8)
+    mapping = np.array([[a, 0, tx - x0], [0, b, ty - y0]], dtype=np.float64)
     warped = cv2.warpAffine(
         mask,
         mapping,
