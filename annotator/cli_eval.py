@@ -8,10 +8,13 @@ import json
 import sys
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotator.cli_options import add_tracker_options, say_tracker
 from annotator.errors import AnnotatorError
+
+if TYPE_CHECKING:
+    from annotator.commands.eval_interactive import Correction
 
 
 def _seq_list(text: str) -> list[str]:
@@ -55,6 +58,12 @@ def add_eval_parsers(sub: Any) -> None:
         action="store_true",
         help="set the two regions the strokes go on to the truth (a perfect stroke tool)",
     )
+
+
+def _correction(args: argparse.Namespace) -> Correction:
+    if args.perfect:
+        return "truth"
+    return "regions" if args.exact_regions else "strokes"
 
 
 def cmd_eval_sim(args: argparse.Namespace) -> int:
@@ -116,7 +125,7 @@ def cmd_eval_interactive(args: argparse.Namespace) -> int:
             sequences,
             factory,
             args.rounds,
-            "truth" if args.perfect else "regions" if args.exact_regions else "strokes",
+            _correction(args),
             args.jobs,
             on_sequence=lambda *_: bar.update(1),
             on_failure=lambda name, msg: failures.append(

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -48,11 +48,12 @@ log = logging.getLogger(__name__)
 DEFAULT_ROUNDS = 8
 
 
-CORRECTIONS = ("strokes", "regions", "truth")
+Correction = Literal["strokes", "regions", "truth"]
+CORRECTIONS: tuple[Correction, ...] = ("strokes", "regions", "truth")
 
 
 def play(
-    seq: Sequence, tracker: Tracker, rounds: int, correction: str = "strokes"
+    seq: Sequence, tracker: Tracker, rounds: int, correction: Correction = "strokes"
 ) -> dict[str, Any]:
     """One sequence: ``{"init_J": float, "rounds": [{"round", "J", "F", "JF"}, ...]}``."""
     with open_source(seq.frames) as source:
@@ -98,7 +99,7 @@ def correct(
     frame: int,
     truth: np.ndarray,
     pairs: list[tuple[int, int]],
-    correction: str,
+    correction: Correction,
 ) -> None:
     """One round's correction on ``frame``, then propagation both ways from it."""
     for object_id, truth_id in pairs:
@@ -145,7 +146,7 @@ def measure(
 
 
 def _play_in_worker(
-    factory: TrackerFactory, seq: Sequence, rounds: int, correction: str
+    factory: TrackerFactory, seq: Sequence, rounds: int, correction: Correction
 ) -> dict[str, Any]:
     return play(seq, factory(), rounds, correction)
 
@@ -154,7 +155,7 @@ def eval_interactive(
     sequences: list[Sequence],
     factory: TrackerFactory,
     rounds: int = DEFAULT_ROUNDS,
-    correction: str = "strokes",
+    correction: Correction = "strokes",
     jobs: int = 1,
     on_sequence: Callable[[str, dict[str, Any] | None], None] | None = None,
     on_failure: Callable[[str, str], None] | None = None,

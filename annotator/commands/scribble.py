@@ -37,24 +37,28 @@ POINT_STEP = 3
 
 def correction_strokes(truth: np.ndarray, mask: np.ndarray) -> list[Stroke]:
     """The foreground and background strokes (zero, one or two) that fix ``mask``."""
-    truth, mask = truth > 0, mask > 0
-    strokes = []
-    for error, foreground in ((truth & ~mask, True), (mask & ~truth, False)):
-        region = largest_region(error)
-        if region is not None and region.sum() >= MIN_REGION_PX:
-            strokes.append(stroke_through(region, foreground))
-    return strokes
+    return [stroke_through(region, fg) for region, fg in regions_to_fix(truth, mask)]
 
 
 def correct_regions(truth: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """(H, W) uint8 0/1: ``mask`` with exactly the regions ``correction_strokes`` paints
     on set to the truth: what a perfect stroke tool would give."""
-    truth, fixed = truth > 0, mask > 0
-    for error, value in ((truth & ~fixed, True), (fixed & ~truth, False)):
+    fixed = mask > 0
+    for region, foreground in regions_to_fix(truth, mask):
+        fixed[region] = foreground
+    return fixed.astype(np.uint8)
+
+
+def regions_to_fix(truth: np.ndarray, mask: np.ndarray) -> list[tuple[np.ndarray, bool]]:
+    """The largest missing region (foreground True) and the largest wrong one (False),
+    each (H, W) bool, those of at least ``MIN_REGION_PX`` pixels."""
+    truth, mask = truth > 0, mask > 0
+    found = []
+    for error, foreground in ((truth & ~mask, True), (mask & ~truth, False)):
         region = largest_region(error)
         if region is not None and region.sum() >= MIN_REGION_PX:
-            fixed[region] = value
-    return fixed.astype(np.uint8)
+            found.append((region, foreground))
+    return found
 
 
 def largest_region(error: np.ndarray) -> np.ndarray | None:
