@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 
@@ -49,7 +49,7 @@ DEFAULT_ROUNDS = 8
 
 
 Correction = Literal["strokes", "regions", "truth"]
-CORRECTIONS: tuple[Correction, ...] = ("strokes", "regions", "truth")
+CORRECTIONS: tuple[Correction, ...] = get_args(Correction)
 
 
 def play(

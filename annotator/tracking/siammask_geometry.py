@@ -140,6 +140,9 @@ def paste_window(
     the frame. The mapping is the official ``crop_back``'s, shifted by the window's
     corner, so the pixels are the full-frame paste's.
     """
+    above = cv2.boundingRect((mask > threshold).view(np.uint8))
+    if above[2] == 0:
+        return 0, 0, np.zeros((0, 0), np.uint8)
     width, height = frame_size
     bx, by, bw, _ = box
     m = mask.shape[0]
@@ -153,14 +156,13 @@ def paste_window(
     # threshold, so is the result. So only frame pixels whose source position lies
     # within one mask pixel of an above-threshold one can be set; one more frame
     # pixel on each side covers the warp's own rounding of positions.
-    above = cv2.boundingRect((mask > threshold).view(np.uint8))
     c0, r0 = above[0] - 1, above[1] - 1
     c1, r1 = above[0] + above[2], above[1] + above[3]
     x0 = max(int(np.floor(a * c0 + tx)) - 1, 0)
     y0 = max(int(np.floor(b * r0 + ty)) - 1, 0)
     x1 = min(int(np.ceil(a * c1 + tx)) + 2, width)
     y1 = min(int(np.ceil(b * r1 + ty)) + 2, height)
-    if above[2] == 0 or x1 <= x0 or y1 <= y0:
+    if x1 <= x0 or y1 <= y0:
         return 0, 0, np.zeros((0, 0), np.uint8)
     mapping = np.array([[a, 0, tx - x0], [0, b, ty - y0]], dtype=np.float64)
     warped = cv2.warpAffine(
