@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from annotator.commands.scribble import correction_strokes, longest_path, thin
-from annotator.tracking.strokes import Reference, Stroke, apply_strokes, stroke_labels
+from annotator.tracking.strokes import Stroke, apply_strokes, stroke_labels
 
 H, W = 160, 240
 
@@ -140,34 +139,7 @@ def test_a_stroke_on_a_lost_object_brings_back_its_keyframe_shape() -> None:
     moved = relocate(key_frame, key_mask, frame, stroke_labels((H, W), [stroke]) == 1, lost > 0)
     assert moved is not None and mask_iou(moved, truth) > 0.9
     without = apply_strokes(frame, lost, [stroke])
-    with_key = apply_strokes(frame, lost, [stroke], reference=Reference(key_frame, key_mask, 3))
+    with_key = apply_strokes(frame, lost, [stroke], reference=(key_frame, key_mask))
     assert mask_iou(with_key, truth) > 0.9 > mask_iou(without, truth) + 0.2
-
     # no foreground stroke, nothing to place
     assert relocate(key_frame, key_mask, frame, lost > 0, lost > 0) is None
-
-
-def test_a_keyframe_far_in_time_lends_its_colours_but_not_its_shape(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Its object may have grown or shrunk since, and relocation does not scale."""
-    import annotator.tracking.strokes as strokes_module
-
-    calls: list[int] = []
-    real = strokes_module.relocate
-
-    def spy(*args: np.ndarray) -> np.ndarray | None:
-        calls.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(strokes_module, "relocate", spy)
-    rng = np.random.default_rng(6)
-    frame = rng.integers(0, 255, (H, W, 3), dtype=np.uint8)
-    key_mask = np.zeros((H, W), np.uint8)
-    key_mask[20:70, 20:90] = 1
-    lost = np.zeros((H, W), np.uint8)
-    stroke = Stroke(((150.0, 115.0), (180.0, 115.0)), 2.0, True)
-    apply_strokes(frame, lost, [stroke], reference=Reference(frame, key_mask, 40))
-    assert not calls
-    apply_strokes(frame, lost, [stroke], reference=Reference(frame, key_mask, 10))
-    assert calls

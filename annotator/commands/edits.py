@@ -15,7 +15,7 @@ import numpy as np
 from annotator.core import rle
 from annotator.core.model import AnnotationModel, Edit, FrameMask, Provenance
 from annotator.tracking.geometry import box_polygon, mask_bbox
-from annotator.tracking.strokes import Reference, Stroke, StrokeWeights, apply_strokes
+from annotator.tracking.strokes import Stroke, StrokeWeights, apply_strokes
 
 
 def current_mask(
@@ -67,8 +67,7 @@ def stroke_edit(
     key = nearest_keyframe(model, object_id, frame)
     reference = None
     if key is not None:
-        key_mask = current_mask(model, object_id, key, image.shape[:2])
-        reference = Reference(images(key), key_mask, abs(key - frame))
+        reference = (images(key), current_mask(model, object_id, key, image.shape[:2]))
     after = apply_strokes(image, before, strokes, weights, reference)
     label = "stroke" if all(s.foreground for s in strokes) else "strokes"
     return user_mask_edit(model, object_id, frame, after, label)

@@ -42,12 +42,6 @@ from annotator.tracking.refind import relocate
 LOST = 0.5
 # ... and the foreground stroke lies (median) farther than this from the mask.
 LOST_AWAY_PX = 20.0
-# The keyframe's mask is moved, never scaled, so it re-finds a lost object only
-# from a keyframe at most this many frames away. Farther, the object may have
-# grown or shrunk: on drift-turn a car that filled the frame 24 frames later
-# was pasted whole over the road. Eval-interactive on the train split's fit
-# part, 5 rounds: J&F 0.713 against 0.706 with any keyframe, 0.689 without re-finding.
-RELOCATE_MAX_FRAMES = 10
 
 
 @dataclass(frozen=True)
@@ -58,19 +52,6 @@ class Stroke:
     points: tuple[tuple[float, float], ...]
     radius: float
     foreground: bool
-
-
-@dataclass(frozen=True)
-class Reference:
-    """What the object looks like elsewhere, usually on its nearest keyframe.
-
-    image: RGB (H, W, 3) uint8; mask: (H, W) 0/1, the object there;
-    frames_apart: how far that frame is from the one being corrected.
-    """
-
-    image: np.ndarray
-    mask: np.ndarray
-    frames_apart: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,14 +113,13 @@ def apply_strokes(
     mask: np.ndarray,
     strokes: Sequence[Stroke],
     weights: StrokeWeights | None = None,
-    reference: Reference | None = None,
+    reference: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The mask (H, W) uint8 0/1 after the strokes, snapped to the image near them.
 
-    reference: the object on another frame of the same size, usually its
-    nearest keyframe: its colours, its size and, within
-    ``RELOCATE_MAX_FRAMES``, its shape, for frames where the current mask has
-    lost most of it.
+    reference: another frame (H', W', 3) and the object's mask there (H', W'),
+    usually its nearest keyframe: what the object looks like and how big it is,
+    for frames where the current mask has lost most of it.
     An empty list, or strokes wholly outside the frame, leave the mask as it was.
     """
     weights = weights or StrokeWeights()
@@ -150,18 +130,18 @@ def apply_strokes(
         return current
     h, w = current.shape
     radius = max((s.radius for s in strokes), default=1.0)
-    ref_area = int((reference.mask > 0).sum()) if reference is not None else 0
+    ref_area = int((reference[1] > 0).sum()) if reference is not None else 0
     size = np.sqrt(max(int(current.sum()), int(painted.sum()), ref_area) / np.pi)
     known = None
     if reference is not None and ref_area:
         known = np.bincount(
-            colour_index(reference.image)[reference.mask > 0], minlength=HIST_BINS**3
+            colour_index(reference[0])[reference[1] > 0], minlength=HIST_BINS**3
         ).astype(np.float32)
     reach = float(np.clip(weights.reach * size, weights.min_reach_px, weights.max_reach_px))
     reach += radius
     base = current
-    if reference is not None and ref_area and reference.frames_apart <= RELOCATE_MAX_FRAMES:
-        moved = relocate(reference.image, reference.mask, frame, labels == 1, labels == 2)
+    if reference is not None and ref_area:
+        moved = relocate(reference[0], reference[1], frame, labels == 1, labels == 2)
         # Only when the current mask has lost most of the object, here and overall,
         # and the stroke lies away from what is left of it (next to the mask, a
         # stroke extends the mask; a poor keyframe would only spoil that).
