@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotator.cli_options import add_tracker_options, say_tracker
+from annotator.core.atomic import write_text_atomic
 from annotator.errors import AnnotatorError
 
 if TYPE_CHECKING:
@@ -57,6 +58,12 @@ def add_eval_parsers(sub: Any) -> None:
         "--exact-regions",
         action="store_true",
         help="set the two regions the strokes go on to the truth (a perfect stroke tool)",
+    )
+    inter.add_argument(
+        "--trace",
+        type=Path,
+        metavar="FILE",
+        help="write each round's correction (frame, J before and after it) as JSON",
     )
 
 
@@ -120,6 +127,13 @@ def cmd_eval_interactive(args: argparse.Namespace) -> int:
     factory = partial(create_tracker, args.tracker, args.weights, args.device, half=args.half)
     say_tracker(factory())
     failures: list[str] = []
+    traces: dict[str, Any] = {}
+
+    def done(name: str, result: dict[str, Any] | None) -> None:
+        bar.update(1)
+        if result is not None:
+            traces[name] = result["corrections"]
+
     with tqdm(total=len(sequences), unit="seq", desc="sequences", file=sys.stderr) as bar:
         report = eval_interactive(
             sequences,
@@ -127,7 +141,7 @@ def cmd_eval_interactive(args: argparse.Namespace) -> int:
             args.rounds,
             _correction(args),
             args.jobs,
-            on_sequence=lambda *_: bar.update(1),
+            on_sequence=done,
             on_failure=lambda name, msg: failures.append(
                 msg if msg.startswith(f"{name}:") else f"{name}: {msg}"
             ),
@@ -136,5 +150,8 @@ def cmd_eval_interactive(args: argparse.Namespace) -> int:
         sys.stderr.write(format_report(report) + "\n")
     for line in failures:
         sys.stderr.write(f"failed: {line}\n")
+    if args.trace is not None:
+        ordered = {s.name: traces[s.name] for s in sequences if s.name in traces}
+        write_text_atomic(args.trace, json.dumps(ordered, indent=1) + "\n")
     sys.stdout.write(json.dumps(report) + "\n")
     return 1 if failures else 0

@@ -54,11 +54,29 @@ def test_eval_interactive_prints_exactly_the_documented_json(tmp_path: Path) -> 
 
 def test_eval_interactive_perfect_corrections_and_table(tmp_path: Path) -> None:
     synthetic_davis(tmp_path, n=10)
-    proc = run_cli("eval-interactive", tmp_path, "--rounds", "1", "--tracker", "flow", "--perfect")
+    trace = tmp_path / "trace.json"
+    proc = run_cli(
+        "eval-interactive", tmp_path, "--rounds", "2", "--tracker", "flow", "--perfect",
+        "--trace", trace,
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "init J" in proc.stderr and "auc J&F" in proc.stderr  # the table
     report = json.loads(proc.stdout)
-    check_rounds(report["rounds"], 2)
+    check_rounds(report["rounds"], 3)
+    # the trace: one entry per round, tying each correction to the rounds' figures
+    rounds = json.loads(trace.read_text())["shapes"]
+    assert [c["round"] for c in rounds] == [1, 2]
+    assert rounds[0]["frame"] != rounds[1]["frame"]
+    history = report["sequences"]["shapes"]["rounds"]
+    for c in rounds:
+        assert c["JF_before"] == pytest.approx(history[c["round"] - 1]["JF"])
+        assert c["JF_after"] == pytest.approx(history[c["round"]]["JF"])
+        assert len(c["objects"]) == 2  # the clip's two objects
+        for obj in c["objects"]:
+            assert set(obj) == {"object", "J_before", "J_after", "J_regions"}
+            # the ground truth is what the perfect user leaves on the frame
+            assert obj["J_after"] == pytest.approx(1.0)
+            assert obj["J_before"] <= obj["J_regions"] <= 1.0
 
 
 def test_exact_regions_user_fixes_only_the_two_stroked_regions(tmp_path: Path) -> None:

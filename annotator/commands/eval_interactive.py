@@ -18,6 +18,13 @@ Per sequence, through the same functions the window calls:
   then the mean over objects), computed on the label image export writes.
 
 Objects not visible on frame 0 are not played.
+
+Each sequence's result also lists its ``corrections`` (``--trace`` writes
+them): per round, the frame corrected, J&F over the sequence before and after
+the round, and per object the J of that frame before the correction, after
+it, and with the two regions set exactly to the truth (the exact-regions
+user), so a round that loses can be told apart: a weak correction, or a good
+one whose propagation spoils other frames.
 """
 
 from __future__ import annotations
@@ -81,15 +88,44 @@ def play(
         keyframes = {0}
         per_frame, summary = measure(model, gts, pairs)
         history = [{"round": 0, **summary}]
+        corrections = []
         for r in range(1, rounds + 1):
             open_frames = {f: j for f, j in per_frame.items() if f not in keyframes}
             if open_frames:
                 frame = min(open_frames, key=lambda f: (open_frames[f], f))
+                before = frame_scores(model, gts[frame], frame, pairs)
                 correct(model, source, tracker, frame, gts[frame], pairs, correction)
                 keyframes.add(frame)
+                after = frame_scores(model, gts[frame], frame, pairs)
+                jf_before = summary["JF"]
                 per_frame, summary = measure(model, gts, pairs)
+                objects = [
+                    {"object": t, "J_before": b[0], "J_after": a[0], "J_regions": b[1]}
+                    for t, b, a in zip((t for _, t in pairs), before, after, strict=True)
+                ]
+                corrections.append(
+                    {
+                        "round": r,
+                        "frame": frame,
+                        "JF_before": jf_before,
+                        "JF_after": summary["JF"],
+                        "objects": objects,
+                    }
+                )
             history.append({"round": r, **summary})
-    return {"init_J": init_j, "rounds": history}
+    return {"init_J": init_j, "rounds": history, "corrections": corrections}
+
+
+def frame_scores(
+    model: AnnotationModel, truth: np.ndarray, frame: int, pairs: list[tuple[int, int]]
+) -> list[tuple[float, float]]:
+    """Per object: (J of its mask on ``frame``, J once its two stroked regions are exact)."""
+    out = []
+    for object_id, truth_id in pairs:
+        target = truth == truth_id
+        mask = current_mask(model, object_id, frame, truth.shape)
+        out.append((mask_iou(mask, target), mask_iou(correct_regions(target, mask), target)))
+    return out
 
 
 def correct(
@@ -188,7 +224,12 @@ def eval_interactive(
     run_each(work, [(s.name, s) for s in sequences], jobs, done, failed)
     if not results:
         raise AnnotatorError("every sequence failed")
-    ordered = {s.name: results[s.name] for s in sequences if s.name in results}
+    # The report holds exactly init_J and rounds per sequence; on_sequence saw the rest.
+    ordered = {
+        s.name: {"init_J": results[s.name]["init_J"], "rounds": results[s.name]["rounds"]}
+        for s in sequences
+        if s.name in results
+    }
     return summarise(ordered)
 
 
