@@ -150,8 +150,10 @@ def cmd_eval_interactive(args: argparse.Namespace) -> int:
         sys.stderr.write(format_report(report) + "\n")
     for line in failures:
         sys.stderr.write(f"failed: {line}\n")
+    # The report first: a trace file that cannot be written must not cost it.
+    sys.stdout.write(json.dumps(report) + "\n")
+    sys.stdout.flush()
     if args.trace is not None:
         ordered = {s.name: traces[s.name] for s in sequences if s.name in traces}
         write_text_atomic(args.trace, json.dumps(ordered, indent=1) + "\n")
-    sys.stdout.write(json.dumps(report) + "\n")
     return 1 if failures else 0

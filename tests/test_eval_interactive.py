@@ -113,3 +113,13 @@ def test_eval_interactive_bad_input_is_one_line(tmp_path: Path) -> None:
     proc = run_cli("eval-interactive", tmp_path, "--rounds", "1")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "not a DAVIS root" in proc.stderr
+    # a trace that cannot be written: one line, and the report is still printed
+    synthetic_davis(tmp_path, n=8)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    proc = run_cli(
+        "eval-interactive", tmp_path, "--rounds", "1", "--json", "--trace", blocker / "t.json"
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "a-file" in proc.stderr.strip().splitlines()[-1]
+    assert set(json.loads(proc.stdout)) == {"init_J", "rounds", "auc_JF", "sequences"}
