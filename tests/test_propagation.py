@@ -205,7 +205,7 @@ def test_forward_and_backward_runs_blend_by_distance() -> None:
     assert abs(np.nonzero(mid.any(axis=0))[0][0] - (12 + 12) / 2 + 1.5) <= 2  # between 10 and 12
 
 
-def test_runs_of_like_weight_that_disagree_make_a_doubtful_frame() -> None:
+def test_like_weights_that_disagree_keep_the_stored_mask_and_make_a_doubtful_frame() -> None:
     # keyframes 0 (x=2) and 10 (x=12); forward drifts 3 px/frame, backward holds x=12
     model = model_with({1: [0, 10]})
     frames = IndexedFrames(30)
@@ -218,27 +218,14 @@ def test_runs_of_like_weight_that_disagree_make_a_doubtful_frame() -> None:
     # frame 5: forward says x=17, backward x=12, equally far from their keyframes
     middle = model.mask(1, 5)
     assert middle.score <= mask_iou(square(17), square(12)) + 1e-6 < 0.5
-
-
-def test_a_new_run_takes_a_disagreeing_frame_over_only_when_clearly_heavier() -> None:
-    # keyframes 0 (x=2) and 10 (x=12); forward drifts 3 px/frame, backward holds x=12
-    model = model_with({1: [0, 10]})
-    frames = IndexedFrames(30)
-    run_propagation(
-        model, frames, ShiftTracker(dx=3), PropagationPlan.from_model(model, 0, "forward")
-    )
-    run_propagation(
-        model, frames, ShiftTracker(dx=0), PropagationPlan.from_model(model, 10, "backward")
-    )
-    # Frame 5: both runs 5 frames from their keyframes, like weights: the stored
-    # (forward) mask stays. Frame 6: the backward run weighs (6/4)^2 = 2.25 times more.
+    # Like weights that disagree: the stored (forward) mask stays, with its rotated
+    # box. Frame 6: the backward run weighs (6/4)^2 = 2.25 times more, and takes over.
     assert TAKEOVER == 2.0
     assert mask_iou(square(17), square(12)) < BLEND_AGREEMENT
-    assert np.array_equal(rle.decode(model.mask(1, 5).rle), square(17))
-    assert np.array_equal(rle.decode(model.mask(1, 6).rle), square(12))
-    # the rotated box shown with the frame is the kept mask's
+    assert np.array_equal(rle.decode(middle.rle), square(17))
     kept_box = box_polygon((17, 10, 10, 10)).ravel()
-    assert model.mask(1, 5).polygon == tuple(float(v) for v in kept_box)
+    assert middle.polygon == tuple(float(v) for v in kept_box)
+    assert np.array_equal(rle.decode(model.mask(1, 6).rle), square(12))
 
 
 def test_a_far_run_never_wipes_out_a_near_keyframe_mask() -> None:
