@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from annotator.core import rle
+from annotator.tracking.geometry import rotated_box
 from annotator.tracking.network import SiamMaskNet
 from annotator.tracking.siammask import SiamMaskTracker, _same_device
 from annotator.tracking.siammask_device import device_crops, pack, unpack, upload_frame
@@ -159,12 +160,33 @@ def test_window_rle_equals_the_whole_frame_rle_for_any_crop() -> None:
     for case in range(500):
         height, width = (int(v) for v in rng.integers(1, 40, 2))
         h, w = int(rng.integers(0, height + 1)), int(rng.integers(0, width + 1))
+        if case % 5 == 0:
+            h = height  # runs of 1s can cross from one column into the next
         y0, x0 = int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1))
-        # Every third crop is empty: the empty mask has its own short way.
+        # Every third crop is empty: the empty mask has its own short way. Every
+        # seventh is all 1s; every other one holds 255 for set pixels.
         crop = (rng.random((h, w)) < rng.random() * (case % 3 > 0)).astype(np.uint8)
+        if case % 7 == 0:
+            crop[:] = 1
         full = np.zeros((height, width), np.uint8)
         full[y0 : y0 + h, x0 : x0 + w] = crop
+        crop = crop * (255 if case % 2 else 1)
         assert rle.encode_window(crop, x0, y0, height, width) == rle.encode(full), case
+
+
+def test_the_rotated_box_is_that_of_every_boundary_pixel() -> None:
+    """The official code keeps every boundary pixel of the contours; ``rotated_box`` keeps
+    only the ends of straight runs, which must not change the rectangle at all."""
+    rng = np.random.default_rng(2)
+    for case in range(300):
+        noise = cv2.GaussianBlur(rng.random((60, 70)).astype(np.float32), (0, 0), 1 + case % 4)
+        binary = (noise > np.median(noise)).astype(np.uint8)
+        binary = cv2.resize(binary, (70 * (1 + case % 5), 60 * (1 + case % 3)), cv2.INTER_NEAREST)
+        contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        largest = max(contours, key=cv2.contourArea).reshape(-1, 2) + np.int32([5, 7])
+        expected = cv2.boxPoints(cv2.minAreaRect(largest)).astype(np.float32)
+        got = rotated_box(binary, np.zeros(4), 0.0, (5, 7))
+        assert np.array_equal(got, expected), case
 
 
 def paste_mask(
