@@ -117,13 +117,12 @@ def test_the_benchmark_cases_do_real_corrections() -> None:
         assert mask_iou(apply_strokes(frame, mask, strokes), truth) > mask_iou(mask, truth) + 0.2
 
 
-def test_a_stroke_on_a_lost_object_brings_back_its_keyframe_shape() -> None:
-    from annotator.propagation import mask_iou
-    from annotator.tracking.refind import relocate
-
+def moving_object() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A textured object on noise: (keyframe, its mask) with the object at (20, 20), and
+    (frame, truth) with it at (130, 90); 70 x 50 px."""
     rng = np.random.default_rng(5)
     background = rng.integers(0, 120, (H, W, 3), dtype=np.uint8)
-    pattern = rng.integers(130, 255, (50, 70, 3), dtype=np.uint8)  # a textured object
+    pattern = rng.integers(130, 255, (50, 70, 3), dtype=np.uint8)
 
     def frame_with_object_at(x: int, y: int) -> tuple[np.ndarray, np.ndarray]:
         frame = background.copy()
@@ -132,8 +131,14 @@ def test_a_stroke_on_a_lost_object_brings_back_its_keyframe_shape() -> None:
         truth[y : y + 50, x : x + 70] = 1
         return frame, truth
 
-    key_frame, key_mask = frame_with_object_at(20, 20)
-    frame, truth = frame_with_object_at(130, 90)
+    return *frame_with_object_at(20, 20), *frame_with_object_at(130, 90)
+
+
+def test_a_stroke_on_a_lost_object_brings_back_its_keyframe_shape() -> None:
+    from annotator.propagation import mask_iou
+    from annotator.tracking.refind import relocate
+
+    key_frame, key_mask, frame, truth = moving_object()
     lost = np.zeros((H, W), np.uint8)  # the tracker lost it altogether
     stroke = Stroke(((150.0, 115.0), (180.0, 115.0)), 2.0, True)
     moved = relocate(key_frame, key_mask, frame, stroke_labels((H, W), [stroke]) == 1, lost > 0)
@@ -143,3 +148,36 @@ def test_a_stroke_on_a_lost_object_brings_back_its_keyframe_shape() -> None:
     assert mask_iou(with_key, truth) > 0.9 > mask_iou(without, truth) + 0.2
     # no foreground stroke, nothing to place
     assert relocate(key_frame, key_mask, frame, lost > 0, lost > 0) is None
+
+
+def test_strokes_on_a_mask_that_stayed_behind_move_it_to_the_object_whole() -> None:
+    from annotator.propagation import mask_iou
+
+    key_frame, key_mask, frame, truth = moving_object()
+    # The tracker stayed on a look-alike where the object was: a mask as big as the
+    # object, all wrong, over the same colours, so colour alone cannot remove it.
+    frame = frame.copy()
+    frame[key_mask > 0] = key_frame[key_mask > 0]
+    stuck = key_mask.copy()
+    strokes = [
+        Stroke(((150.0, 115.0), (180.0, 115.0)), 2.0, True),
+        Stroke(((35.0, 45.0), (75.0, 45.0)), 2.0, False),
+    ]
+    out = apply_strokes(frame, stuck, strokes, reference=(key_frame, key_mask))
+    assert mask_iou(out, truth) > 0.9
+    assert out[key_mask > 0].sum() == 0  # the wrong mask goes as a whole, not only under the stroke
+
+
+def test_a_stroke_next_to_the_mask_extends_it_even_when_a_keyframe_could_be_moved_there() -> None:
+    from annotator.propagation import mask_iou
+
+    key_frame, key_mask, frame, truth = moving_object()
+    part = truth.copy()
+    part[:, 165:] = 0  # the right half is missed; the stroke runs on from the mask
+    out = apply_strokes(
+        frame,
+        part,
+        [Stroke(((170.0, 115.0), (195.0, 115.0)), 2.0, True)],
+        reference=(key_frame, key_mask),
+    )
+    assert mask_iou(out, truth) > 0.9

@@ -38,10 +38,18 @@ from annotator.tracking.geometry import signed_distance
 from annotator.tracking.refind import relocate
 
 # The current mask has lost the object when it holds less than this share of the
-# keyframe's mask moved onto the stroke.
+# keyframe's mask moved onto the stroke,
 LOST = 0.5
-# ... and the foreground stroke lies (median) farther than this from the mask.
+# ... and the foreground stroke lies (median) farther than this from the mask,
 LOST_AWAY_PX = 20.0
+# ... and the mask is smaller than this share of the keyframe's. A mask as big
+# (the tracker followed something else) has lost the object when the foreground
+# stroke lies wholly farther than LOST_AWAY_PX from it and the parts a background
+# stroke touches hold at least WRONG of it; a part the moved keyframe covers by
+# KEEP or more is the object's, not the tracker's mistake.
+SMALL = 0.5
+WRONG = 0.5
+KEEP = 0.5
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,9 @@ def apply_strokes(
 
     reference: another frame (H', W', 3) and the object's mask there (H', W'),
     usually its nearest keyframe: what the object looks like and how big it is,
-    for frames where the current mask has lost most of it.
+    for frames where the current mask has lost most of it or followed something
+    else (``lost_object``); there the parts of the mask a background stroke
+    disowns go as a whole, and the keyframe's mask is moved onto the stroke.
     An empty list, or strokes wholly outside the frame, leave the mask as it was.
     """
     weights = weights or StrokeWeights()
@@ -142,16 +152,9 @@ def apply_strokes(
     base = current
     if reference is not None and ref_area:
         moved = relocate(reference[0], reference[1], frame, labels == 1, labels == 2)
-        # Only when the current mask has lost most of the object, here and overall,
-        # and the stroke lies away from what is left of it (next to the mask, a
-        # stroke extends the mask; a poor keyframe would only spoil that).
-        away = cv2.distanceTransform((current == 0).astype(np.uint8), cv2.DIST_L2, 3)
-        if (
-            moved is not None
-            and (moved & current).sum() < LOST * moved.sum()
-            and current.sum() < LOST * ref_area
-            and float(np.median(away[labels == 1])) > LOST_AWAY_PX
-        ):
+        kept = None if moved is None else lost_object(current, moved, labels, ref_area)
+        if moved is not None and kept is not None:
+            current = kept
             base = current | moved
             gap = cv2.distanceTransform((labels != 1).astype(np.uint8), cv2.DIST_L2, 3)
             reach = max(reach, float(gap[moved > 0].max()) + radius + weights.min_reach_px)
@@ -183,6 +186,51 @@ def apply_strokes(
         cut = keep_changes_touching(old, cut, marks)
     out = current.copy()
     out[window] = cut
+    return out
+
+
+def lost_object(
+    current: np.ndarray, moved: np.ndarray, labels: np.ndarray, ref_area: int
+) -> np.ndarray | None:
+    """None if ``current`` still holds the object that ``moved`` (the keyframe's mask
+    moved onto the foreground stroke) places; else what of ``current`` to keep: all
+    of a small remainder, or, when the tracker followed something else, the mask
+    without the parts a background stroke disowns (see LOST). Next to the mask a
+    stroke extends the mask instead: a poor keyframe would only spoil that.
+
+    labels: ``stroke_labels`` of the strokes; ref_area: the keyframe mask's pixels.
+    """
+    if (moved & current).sum() >= LOST * moved.sum():
+        return None
+    area = int(current.sum())
+    if not area:
+        return current
+    away = cv2.distanceTransform((current == 0).astype(np.uint8), cv2.DIST_L2, 3)[labels == 1]
+    if area < SMALL * ref_area:
+        return current if float(np.median(away)) > LOST_AWAY_PX else None
+    if float(away.min()) <= LOST_AWAY_PX:
+        return None
+    kept = drop_stroked_parts(current, moved, labels == 2)
+    return kept if area - int(kept.sum()) >= WRONG * area else None
+
+
+def drop_stroked_parts(
+    current: np.ndarray, moved: np.ndarray, background: np.ndarray
+) -> np.ndarray:
+    """``current`` without its parts (8-connected) that a background stroke touches and
+    the moved keyframe does not: where the tracker went instead of the object."""
+    n, comp = cv2.connectedComponents(current, connectivity=8)
+    if n <= 1 or not background.any():
+        return current
+    hit = np.unique(comp[background & (current > 0)])
+    hit = hit[hit > 0]
+    sizes = np.bincount(comp.ravel(), minlength=n)
+    inside = np.bincount(comp[(moved > 0) & (current > 0)], minlength=n)
+    drop = hit[inside[hit] < KEEP * sizes[hit]]
+    if not drop.size:
+        return current
+    out = current.copy()
+    out[np.isin(comp, drop)] = 0
     return out
 
 
