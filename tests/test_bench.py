@@ -42,7 +42,10 @@ def test_tracker_bench_cli_writes_json(tmp_path: Path) -> None:
             }  # fmt: skip
             assert case["breakdown_ms"]["network"] > 0 and case["breakdown_ms"]["decode"] > 0
     assert cpu["batched_speedup_vs_sequential"] > 0
-    assert set(cpu["host_ms_per_object"]) == {"1080p_small_object", "1080p_half_height_object"}
+    assert set(cpu["host_ms_per_object"]) == {
+        "1080p_small_object", "1080p_half_height_object", "1080p_large_object",
+    }  # fmt: skip
+    assert all(ms > 0 for ms in cpu["host_ms_per_object"].values())
 
 
 def test_store_bench_report_shape() -> None:

@@ -13,10 +13,12 @@ and 20 objects:
 
 Baselines measured in the same run: five objects in one batched call against
 five calls of one (``batched_speedup_vs_sequential``), and per device the
-host-side work per object (crop, select, paste, encode) for a small object and
-for one half the frame high at 1080p (``host_ms_per_object``), which the
-device crop keeps bounded whatever the object's size. Without ``weights`` the
-network is random: speed does not depend on the weight values.
+host-side work per object (crop, select, paste, encode) at 1080p for a small
+object, one half the frame high and one of 1300 x 900 pixels
+(``host_ms_per_object``): the crop costs the same at any size, but paste and
+encode read every pixel of the mask's window, so they grow with the object.
+Without ``weights`` the network is random: speed does not depend on the weight
+values.
 """
 
 from __future__ import annotations
@@ -182,6 +184,9 @@ def bench_tracker(
                 ),
                 "1080p_half_height_object": _host_ms_per_object(
                     tracker, big, (700, 270, 400, 540), frames
+                ),
+                "1080p_large_object": _host_ms_per_object(
+                    tracker, big, (300, 90, 1300, 900), frames
                 ),
             }
             results[name] = row
