@@ -14,6 +14,21 @@ a window around the object:
    (``annotator.tracking.appearance``); pixels where the forward-backward flow
    check fails trust the carried shape less. This pulls a drifting boundary
    back onto the object.
+3. Re-find (``reacquire``): flow cannot follow an object behind an occluder
+   (a tree, a pole): the mask stays on the occluder, shrinks and is lost for
+   good. While the mask is under ``lost_area`` of the keyframe's, the keyframe's
+   look is searched for around where the object was last seen, further each
+   frame (``annotator.tracking.refind.search_near``). A place must match in
+   brightness and in pattern (a pale pole matches a white ball in brightness
+   only), and beat the place where the mask is now. The keyframe's mask goes
+   there, less the pixels that do not look like the keyframe (still hidden),
+   and is snapped to the image. The search gives up after ``search_frames``,
+   and a box's GrabCut mask is never searched by (see ``init``). On the fit
+   part of the DAVIS-2016 train split, carrying the true frame-0 mask to the
+   end: J&F 0.633 -> 0.692 (soccerball 0.08 -> 0.57, swing 0.11 -> 0.46,
+   kite-walk 0.68 -> 0.81, bus 0.62 -> 0.71; no sequence lower); the held-out
+   part has no such occlusion and is unchanged (0.623), and with a keyframe
+   every 20 frames nothing is lost long enough to matter (0.904 either way).
 
 Filling holes and dropping specks after each step lost on the train split
 (J&F 0.848 against 0.874 for a plain warp, keyframe every 10 frames): real
@@ -40,6 +55,7 @@ from annotator.tracking.box_mask import BoxMaskConfig, box_mask
 from annotator.tracking.flow_score import frame_quality
 from annotator.tracking.flowfield import PairFlow, warp_window
 from annotator.tracking.geometry import box_polygon, mask_bbox
+from annotator.tracking.refind import Look, search_near
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +78,17 @@ class FlowConfig:
     refine: snap the carried mask to the image with a graph cut every frame.
     cut: the graph cut's weights.
     box: how a box becomes a mask (``annotator.tracking.box_mask``).
+    reacquire: search for an object whose mask shrank under ``lost_area`` x its
+        keyframe's area (hidden, or left on an occluder).
+    least_match: the normalised template match a place needs to be taken.
+    least_pattern: the correlation coefficient it needs too (brightness alone
+        matches plain patches).
+    unlike: a placed pixel whose blurred colour differs from the keyframe's by
+        more than this (mean over channels, 0-255) is taken as still hidden.
+    match_margin: by how much it must beat the match where the mask is now.
+    search_growth: the search reaches (1 + growth x frames lost) object sizes.
+    search_frames: the search gives up after this many frames: the object has
+        left, or what was lost was a keyframe's wrong part, not the object.
     """
 
     preset: str = "medium"
@@ -71,6 +98,22 @@ class FlowConfig:
     refine: bool = True
     cut: CutWeights = field(default_factory=CutWeights)
     box: BoxMaskConfig = field(default_factory=BoxMaskConfig)
+    reacquire: bool = True
+    lost_area: float = 0.35
+    least_match: float = 0.9
+    least_pattern: float = 0.2
+    unlike: float = 40.0
+    match_margin: float = 0.02
+    search_growth: float = 0.5
+    search_frames: int = 12
+
+
+# A search never reaches further than this many object sizes, so a long-lost
+# object costs a bounded search per frame.
+MAX_SEARCH_SIZES = 6.0
+# The score of a mask found again: under the timeline's doubtful threshold, so
+# the user is pointed at it, but not zero, so it does not look gone.
+FOUND_AGAIN_SCORE = 0.45
 
 
 @dataclass(frozen=True)
@@ -81,12 +124,18 @@ class FlowState:
     prob: (H, W) float32 in [0, 1], the (soft) mask at full resolution.
     colours: the colour model learnt on the frame the object was started on.
     confidence: the running quality estimate of the carried mask (see flow_score).
+    look: the keyframe's look, to re-find the object by (None: never re-found).
+    seen: (cx, cy) where the object was last seen whole enough, frame pixels.
+    lost_for: frames since then, while the mask is under ``lost_area``.
     """
 
     gray: np.ndarray
     prob: np.ndarray
     colours: ColourModel = field(repr=False)
     confidence: float = 1.0
+    look: Look | None = field(default=None, repr=False)
+    seen: tuple[float, float] | None = None
+    lost_for: int = 0
 
     @property
     def mask(self) -> np.ndarray:
@@ -126,8 +175,16 @@ class FlowTracker:
         if mask is None:
             mask = box_mask(frame, found, neighbour, self.config.box)
         binary = (mask > 0).astype(np.uint8)
+        # GrabCut's mask from a box often holds some background: when the run sheds
+        # it, the mask shrinks as if the object were hidden, and a search would put
+        # that background back. Only a mask the user made is a look to search by.
+        look = Look.of(frame, binary) if self.config.reacquire and box is None else None
         return FlowState(
-            self.gray(frame), binary.astype(np.float32), ColourModel.learn(frame, binary)
+            self.gray(frame),
+            binary.astype(np.float32),
+            ColourModel.learn(frame, binary),
+            look=look,
+            seen=centre_of(binary),
         )
 
     def track(self, frame: np.ndarray, states: list[FlowState]) -> list[TrackResult]:
@@ -173,8 +230,9 @@ class FlowTracker:
         cfg = self.config
         previous = st.mask
         box = mask_bbox(previous)
-        if box is None:  # the object has left; it stays gone
-            return self._result(previous, 0.0, replace(st, gray=gray, confidence=0.0))
+        if box is None:  # the object has left or is hidden: gone unless it is found again
+            gone = replace(st, gray=gray, confidence=0.0)
+            return self._reacquire(frame, previous, self._result(previous, 0.0, gone))
         x0, y0, x1, y1 = flow.window(box, frame.shape[:2])
         back, error = flow.at(x0, y0, x1, y1)
         carried = warp_window(st.prob, back, x0, y0)
@@ -193,7 +251,51 @@ class FlowTracker:
         quality = frame_quality(area, float(np.count_nonzero(previous)))
         confidence = st.confidence * quality if area > 0 else 0.0
         state = replace(st, gray=gray, prob=prob, confidence=confidence)
-        return self._result(mask, confidence, state)
+        return self._reacquire(frame, mask, self._result(mask, confidence, state))
+
+    def _reacquire(self, frame: np.ndarray, mask: np.ndarray, result: TrackResult) -> TrackResult:
+        """``result``, or the object found again by its keyframe's look when its mask is lost."""
+        cfg, st = self.config, result.state
+        look = st.look
+        if look is None or st.seen is None:
+            return result
+        if np.count_nonzero(mask) >= cfg.lost_area * look.area:
+            return replace(result, state=replace(st, seen=centre_of(mask), lost_for=0))
+        lost_for = st.lost_for + 1
+        if lost_for > cfg.search_frames:
+            return replace(result, state=replace(st, lost_for=lost_for))
+        size = max(look.piece.shape)
+        reach = size * min(1.0 + cfg.search_growth * lost_for, MAX_SEARCH_SIZES)
+        seen = search_near(look, frame, st.seen, reach, mask)
+        if (
+            seen is None
+            or seen.match < cfg.least_match
+            or seen.pattern < cfg.least_pattern
+            or seen.match - seen.here < cfg.match_margin
+        ):
+            return replace(result, state=replace(st, lost_for=lost_for))
+        placed = look.place_visible(frame, seen.x, seen.y, cfg.unlike)
+        if not placed.any():
+            return replace(result, state=replace(st, lost_for=lost_for))
+        x, y, w, h = mask_bbox(placed) or (0, 0, 0, 0)
+        pad = int(cfg.cut.band_px) + 4
+        height, width = placed.shape
+        x0, y0 = max(x - pad, 0), max(y - pad, 0)
+        x1, y1 = min(x + w + pad, width), min(y + h + pad, height)
+        part = snap_to_image(
+            frame[y0:y1, x0:x1], placed[y0:y1, x0:x1].astype(np.float32), st.colours, cfg.cut
+        )
+        again = np.zeros_like(placed)
+        again[y0:y1, x0:x1] = part
+        log.debug("object found again after %d frames (match %.3f)", lost_for, seen.match)
+        state = replace(
+            st,
+            prob=again.astype(np.float32),
+            confidence=FOUND_AGAIN_SCORE,
+            seen=centre_of(again),
+            lost_for=0,
+        )
+        return self._result(again, FOUND_AGAIN_SCORE, state)
 
     def _result(self, mask: np.ndarray, score: float, state: FlowState) -> TrackResult:
         tight = mask_bbox(mask)
@@ -211,3 +313,9 @@ class FlowTracker:
             score=float(score),
             state=state,
         )
+
+
+def centre_of(mask: np.ndarray) -> tuple[float, float] | None:
+    """(cx, cy) of the mask's (H, W) bounding box in frame pixels, or None when empty."""
+    box = mask_bbox(mask)
+    return None if box is None else (box[0] + box[2] / 2, box[1] + box[3] / 2)
