@@ -96,7 +96,7 @@ def play(
                 before = frame_scores(model, gts[frame], frame, pairs)
                 correct(model, source, tracker, frame, gts[frame], pairs, correction)
                 keyframes.add(frame)
-                after = frame_scores(model, gts[frame], frame, pairs)
+                after = frame_scores(model, gts[frame], frame, pairs, regions=False)
                 jf_before = summary["JF"]
                 per_frame, summary = measure(model, gts, pairs)
                 objects = [
@@ -117,14 +117,23 @@ def play(
 
 
 def frame_scores(
-    model: AnnotationModel, truth: np.ndarray, frame: int, pairs: list[tuple[int, int]]
+    model: AnnotationModel,
+    truth: np.ndarray,
+    frame: int,
+    pairs: list[tuple[int, int]],
+    regions: bool = True,
 ) -> list[tuple[float, float]]:
-    """Per object: (J of its mask on ``frame``, J once its two stroked regions are exact)."""
+    """Per object: (J of its mask on ``frame``, J once its two stroked regions are exact).
+
+    With ``regions`` False the second is not computed (NaN): after a correction
+    only the first is reported.
+    """
     out = []
     for object_id, truth_id in pairs:
         target = truth == truth_id
         mask = current_mask(model, object_id, frame, truth.shape)
-        out.append((mask_iou(mask, target), mask_iou(correct_regions(target, mask), target)))
+        exact = mask_iou(correct_regions(target, mask), target) if regions else float("nan")
+        out.append((mask_iou(mask, target), exact))
     return out
 
 
