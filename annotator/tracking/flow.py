@@ -232,7 +232,7 @@ class FlowTracker:
         box = mask_bbox(previous)
         if box is None:  # the object has left or is hidden: gone unless it is found again
             gone = replace(st, gray=gray, confidence=0.0)
-            return self._reacquire(frame, previous, self._result(previous, 0.0, gone))
+            return self._reacquire(frame, 0, self._result(previous, 0.0, gone))
         x0, y0, x1, y1 = flow.window(box, frame.shape[:2])
         back, error = flow.at(x0, y0, x1, y1)
         carried = warp_window(st.prob, back, x0, y0)
@@ -251,22 +251,27 @@ class FlowTracker:
         quality = frame_quality(area, float(np.count_nonzero(previous)))
         confidence = st.confidence * quality if area > 0 else 0.0
         state = replace(st, gray=gray, prob=prob, confidence=confidence)
-        return self._reacquire(frame, mask, self._result(mask, confidence, state))
+        return self._reacquire(frame, int(area), self._result(mask, confidence, state))
 
-    def _reacquire(self, frame: np.ndarray, mask: np.ndarray, result: TrackResult) -> TrackResult:
-        """``result``, or the object found again by its keyframe's look when its mask is lost."""
+    def _reacquire(self, frame: np.ndarray, area: int, result: TrackResult) -> TrackResult:
+        """``result``, or the object found again by its keyframe's look when its mask is lost.
+
+        area: the pixels in ``result.mask``, already counted by the caller.
+        """
         cfg, st = self.config, result.state
         look = st.look
         if look is None or st.seen is None:
             return result
-        if np.count_nonzero(mask) >= cfg.lost_area * look.area:
-            return replace(result, state=replace(st, seen=centre_of(mask), lost_for=0))
+        # result.center is the mask's own box centre (see _result) once it is not empty.
+        current = result.center if area > 0 else None
+        if area >= cfg.lost_area * look.area:
+            return replace(result, state=replace(st, seen=current, lost_for=0))
         lost_for = st.lost_for + 1
         if lost_for > cfg.search_frames:
             return replace(result, state=replace(st, lost_for=lost_for))
         size = max(look.piece.shape)
         reach = size * min(1.0 + cfg.search_growth * lost_for, MAX_SEARCH_SIZES)
-        seen = search_near(look, frame, st.seen, reach, mask)
+        seen = search_near(look, frame, st.seen, reach, current)
         if (
             seen is None
             or seen.match < cfg.least_match
@@ -275,9 +280,10 @@ class FlowTracker:
         ):
             return replace(result, state=replace(st, lost_for=lost_for))
         placed = look.place_visible(frame, seen.x, seen.y, cfg.unlike)
-        if not placed.any():
+        box = mask_bbox(placed)
+        if box is None:  # every placed pixel still hidden
             return replace(result, state=replace(st, lost_for=lost_for))
-        x, y, w, h = mask_bbox(placed) or (0, 0, 0, 0)
+        x, y, w, h = box
         pad = int(cfg.cut.band_px) + 4
         height, width = placed.shape
         x0, y0 = max(x - pad, 0), max(y - pad, 0)
@@ -288,14 +294,15 @@ class FlowTracker:
         again = np.zeros_like(placed)
         again[y0:y1, x0:x1] = part
         log.debug("object found again after %d frames (match %.3f)", lost_for, seen.match)
+        found = self._result(again, FOUND_AGAIN_SCORE, st)
         state = replace(
             st,
             prob=again.astype(np.float32),
             confidence=FOUND_AGAIN_SCORE,
-            seen=centre_of(again),
+            seen=found.center if part.any() else None,
             lost_for=0,
         )
-        return self._result(again, FOUND_AGAIN_SCORE, state)
+        return replace(found, state=state)
 
     def _result(self, mask: np.ndarray, score: float, state: FlowState) -> TrackResult:
         tight = mask_bbox(mask)

@@ -170,14 +170,14 @@ def search_near(
     frame: np.ndarray,
     centre: tuple[float, float],
     reach: float,
-    current: np.ndarray,
+    current: tuple[float, float] | None,
 ) -> Sighting | None:
     """Where the look best matches ``frame`` within ``reach`` of ``centre``, or None.
 
     Placements whose centre lies within ``reach`` frame pixels of ``centre``
     (x, y) are compared by normalised masked cross-correlation of the look's
-    template; None when the area leaves no room to move. ``current`` (H, W) is
-    the mask now, for ``Sighting.here``.
+    template; None when the area leaves no room to move. ``current`` is the
+    (cx, cy) of the mask now (None when empty), for ``Sighting.here``.
     """
     h, w = frame.shape[:2]
     ph, pw = look.piece.shape
@@ -193,11 +193,9 @@ def search_near(
     match = np.nan_to_num(np.asarray(match, np.float32), nan=-1.0)
     iy, ix = np.unravel_index(int(np.argmax(match)), match.shape)
     here = -1.0
-    ys, xs = np.nonzero(current)
-    if ys.size:
+    if current is not None:
         # The placement centred on the current mask's box, clamped into the searched area.
-        mx = (xs.min() + xs.max() + 1 - pw) / 2
-        my = (ys.min() + ys.max() + 1 - ph) / 2
+        mx, my = current[0] - pw / 2, current[1] - ph / 2
         px = min(max(round((mx - sx0) * scale), 0), match.shape[1] - 1)
         py = min(max(round((my - sy0) * scale), 0), match.shape[0] - 1)
         here = float(match[py, px])
