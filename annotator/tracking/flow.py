@@ -22,8 +22,12 @@ a window around the object:
    brightness and in pattern (a pale pole matches a white ball in brightness
    only), and beat the place where the mask is now. The keyframe's mask goes
    there, less the pixels that do not look like the keyframe (still hidden),
-   and is snapped to the image. The search gives up after ``search_frames``,
-   and a box's GrabCut mask is never searched by (see ``init``). On the fit
+   and is snapped to the image. A mask also shrinks when the object changes
+   shape (a bird folds its wings): a place found where the mask already is is
+   taken only if what it adds looks like the keyframe (``_reshaped``), else
+   the old outline would be painted back over the background. The search
+   gives up after ``search_frames``, and a box's GrabCut mask is never
+   searched by (see ``init``). On the fit
    part of the DAVIS-2016 train split, carrying the true frame-0 mask to the
    end: J&F 0.633 -> 0.692 (soccerball 0.08 -> 0.57, swing 0.11 -> 0.46,
    kite-walk 0.68 -> 0.81, bus 0.62 -> 0.71; no sequence lower); the held-out
@@ -55,7 +59,7 @@ from annotator.tracking.box_mask import BoxMaskConfig, box_mask
 from annotator.tracking.flow_score import frame_quality
 from annotator.tracking.flowfield import PairFlow, warp_window
 from annotator.tracking.geometry import box_polygon, mask_bbox
-from annotator.tracking.refind import Look, search_near
+from annotator.tracking.refind import Look, Sighting, search_near
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +90,10 @@ class FlowConfig:
     unlike: a placed pixel whose blurred colour differs from the keyframe's by
         more than this (mean over channels, 0-255) is taken as still hidden.
     match_margin: by how much it must beat the match where the mask is now.
+    moved_least, least_added: a place whose centre is within ``moved_least`` object
+        sizes of the mask's is where the object already is; it is taken only if what it
+        adds to the mask looks like the keyframe there (grey-level correlation at least
+        ``least_added``). Else the object changed shape (wings folded): it was not hidden.
     search_growth: the search reaches (1 + growth x frames lost) object sizes.
     search_frames: the search gives up after this many frames: the object has
         left, or what was lost was a keyframe's wrong part, not the object.
@@ -104,6 +112,8 @@ class FlowConfig:
     least_pattern: float = 0.2
     unlike: float = 40.0
     match_margin: float = 0.02
+    moved_least: float = 0.5
+    least_added: float = 0.5
     search_growth: float = 0.5
     search_frames: int = 12
 
@@ -280,6 +290,8 @@ class FlowTracker:
         ):
             return replace(result, state=replace(st, lost_for=lost_for))
         placed = look.place_visible(frame, seen.x, seen.y, cfg.unlike)
+        if current is not None and self._reshaped(frame, look, seen, placed, result, current):
+            return replace(result, state=replace(st, seen=current, lost_for=lost_for))
         box = mask_bbox(placed)
         if box is None:  # every placed pixel still hidden
             return replace(result, state=replace(st, lost_for=lost_for))
@@ -303,6 +315,32 @@ class FlowTracker:
             lost_for=0,
         )
         return replace(found, state=state)
+
+    def _reshaped(
+        self,
+        frame: np.ndarray,
+        look: Look,
+        seen: Sighting,
+        placed: np.ndarray,
+        result: TrackResult,
+        current: tuple[float, float],
+    ) -> bool:
+        """Whether the place found is where the mask already is (its centre within
+        ``moved_least`` object sizes of ``current``, the mask's (cx, cy)) and the pixels it
+        would add do not look like the keyframe's: the object changed shape, and the
+        keyframe's outline would only paint its old shape back over the background.
+
+        placed: (H, W) uint8, the keyframe's mask at ``seen`` less its unlike pixels.
+        """
+        cfg = self.config
+        ph, pw = look.piece.shape
+        apart = np.hypot(seen.x + pw / 2 - current[0], seen.y + ph / 2 - current[1])
+        if apart >= cfg.moved_least * max(ph, pw):
+            return False
+        added = (placed > 0) & (result.mask == 0)
+        like = look.likeness(frame, seen.x, seen.y, added)
+        log.debug("found where the mask is: what it adds looks %.3f alike", like)
+        return like < cfg.least_added
 
     def _result(self, mask: np.ndarray, score: float, state: FlowState) -> TrackResult:
         tight = mask_bbox(mask)

@@ -94,6 +94,26 @@ class Look:
         out[y:y1, x:x1][hidden] = 0
         return out
 
+    def likeness(self, frame: np.ndarray, x: int, y: int, where: np.ndarray) -> float:
+        """How alike the keyframe and ``frame`` are over ``where``, the piece placed with
+        its top-left corner at frame pixel (x, y), x, y >= 0: the correlation coefficient
+        of their grey levels there, in [-1, 1] (0 for flat grey, 1.0 under 16 pixels).
+
+        frame: (H, W, 3) RGB; where: (H, W) bool, frame pixels.
+        """
+        h, w = frame.shape[:2]
+        x1, y1 = min(x + self.piece.shape[1], w), min(y + self.piece.shape[0], h)
+        inside = where[y:y1, x:x1]
+        if int(np.count_nonzero(inside)) < 16:
+            return 1.0
+        now = cv2.cvtColor(np.ascontiguousarray(frame[y:y1, x:x1]), cv2.COLOR_RGB2GRAY)
+        then = cv2.cvtColor(self.pixels[: y1 - y, : x1 - x], cv2.COLOR_RGB2GRAY)
+        a = now[inside].astype(np.float64)
+        b = then[inside].astype(np.float64)
+        a, b = a - a.mean(), b - b.mean()
+        spread = float(np.sqrt((a * a).sum() * (b * b).sum()))
+        return float((a * b).sum() / spread) if spread > 0 else 0.0
+
 
 def shrink(a: np.ndarray, scale: float) -> np.ndarray:
     """``a`` resized by ``scale`` (at least one pixel each way), area-averaged."""
