@@ -23,16 +23,16 @@ a window around the object:
    only), and beat the place where the mask is now. The keyframe's mask goes
    there, less the pixels that do not look like the keyframe (still hidden),
    and is snapped to the image. A mask also shrinks when the object changes
-   shape (a bird folds its wings): a place found where the mask already is is
-   taken only if what it adds looks like the keyframe (``_reshaped``), else
+   shape (a bird folds its wings): a place found where the mask already lies
+   is taken only if what it adds looks like the keyframe (``_reshaped``), or
    the old outline would be painted back over the background. The search
    gives up after ``search_frames``, and a box's GrabCut mask is never
-   searched by (see ``init``). On the fit
-   part of the DAVIS-2016 train split, carrying the true frame-0 mask to the
-   end: J&F 0.633 -> 0.692 (soccerball 0.08 -> 0.57, swing 0.11 -> 0.46,
-   kite-walk 0.68 -> 0.81, bus 0.62 -> 0.71; no sequence lower); the held-out
-   part has no such occlusion and is unchanged (0.623), and with a keyframe
-   every 20 frames nothing is lost long enough to matter (0.904 either way).
+   searched by (see ``init``). On the fit part of the DAVIS-2016 train split,
+   carrying the true frame-0 mask to the end: J&F 0.633 -> 0.692 (soccerball
+   0.08 -> 0.57, swing 0.11 -> 0.46, kite-walk 0.68 -> 0.81, bus 0.62 -> 0.71;
+   no sequence lower); the held-out part has no such occlusion and is
+   unchanged (0.623), and with a keyframe every 20 frames nothing is lost long
+   enough to matter (0.904 either way).
 
 Filling holes and dropping specks after each step lost on the train split
 (J&F 0.848 against 0.874 for a plain warp, keyframe every 10 frames): real
