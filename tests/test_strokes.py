@@ -150,6 +150,21 @@ def test_a_stroke_on_a_lost_object_brings_back_its_keyframe_shape() -> None:
     assert relocate(key_frame, key_mask, frame, lost > 0, lost > 0) is None
 
 
+def test_a_plain_patch_of_the_objects_brightness_does_not_take_its_keyframe_shape() -> None:
+    """A foreground stroke on a flat patch of the object's mean colour (a pale pole where
+    a white ball hides): the keyframe matches there in brightness only, and is not moved
+    onto it (on soccerball the mask became the pole)."""
+    from annotator.tracking.refind import relocate
+
+    key_frame, key_mask, frame, truth = moving_object()
+    plain = frame.copy()
+    plain[truth > 0] = key_frame[key_mask > 0].reshape(-1, 3).mean(axis=0).astype(np.uint8)
+    fg = stroke_labels((H, W), [Stroke(((150.0, 115.0), (180.0, 115.0)), 2.0, True)]) == 1
+    no_bg = np.zeros((H, W), bool)
+    assert relocate(key_frame, key_mask, plain, fg, no_bg) is None
+    assert relocate(key_frame, key_mask, frame, fg, no_bg) is not None  # the object itself
+
+
 def test_strokes_on_a_mask_that_stayed_behind_move_it_to_the_object_whole() -> None:
     from annotator.propagation import mask_iou
 

@@ -59,7 +59,7 @@ from annotator.tracking.box_mask import BoxMaskConfig, box_mask
 from annotator.tracking.flow_score import frame_quality
 from annotator.tracking.flowfield import PairFlow, warp_window
 from annotator.tracking.geometry import box_polygon, mask_bbox
-from annotator.tracking.refind import Look, Sighting, search_near
+from annotator.tracking.refind import LEAST_PATTERN, Look, Sighting, search_near
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class FlowConfig:
     reacquire: bool = True
     lost_area: float = 0.35
     least_match: float = 0.9
-    least_pattern: float = 0.2
+    least_pattern: float = LEAST_PATTERN
     unlike: float = 40.0
     match_margin: float = 0.02
     moved_least: float = 0.5

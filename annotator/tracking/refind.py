@@ -24,6 +24,9 @@ import numpy as np
 
 # Matching runs on copies scaled so that the template's longer side is this long.
 MATCH_SIDE_PX = 48
+# A place whose pattern (the match with the means taken out) is under this has
+# only the object's brightness: a pale pole for a white ball.
+LEAST_PATTERN = 0.2
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,10 @@ def relocate(
     if not allowed.any():
         return None
     iy, ix = np.unravel_index(int(np.argmin(np.where(allowed, cost, np.inf))), cost.shape)
+    # The squared difference likes a plain patch of the object's brightness too: moving
+    # a ball's keyframe onto the pale pole it is behind turned the mask into the pole.
+    if pattern_at(search, ix, iy, look) < LEAST_PATTERN:
+        return None
     return look.place(sx0 + round(ix / scale), sy0 + round(iy / scale), (h, w))
 
 
@@ -223,7 +230,14 @@ def search_near(
     # The brightness-only match above also likes a plain patch of the object's
     # brightness (a pale pole for a white ball); the mean-subtracted match there
     # says whether the pattern is the object's too.
+    return Sighting(x, y, float(match[iy, ix]), pattern_at(search, ix, iy, look), here)
+
+
+def pattern_at(search: np.ndarray, ix: int, iy: int, look: Look) -> float:
+    """The masked correlation coefficient (means taken out) of ``look``'s template and
+    the small copy ``search`` (h, w, 3) float32 at its pixel (ix, iy), the template's
+    top-left corner: in [-1, 1], -1 where it is undefined (a flat patch)."""
+    th, tw = look.template.shape[:2]
     patch = search[iy : iy + th, ix : ix + tw]
     pattern = cv2.matchTemplate(patch, look.template, cv2.TM_CCOEFF_NORMED, mask=look.weight)
-    pattern_value = float(np.nan_to_num(np.asarray(pattern, np.float32), nan=-1.0)[0, 0])
-    return Sighting(x, y, float(match[iy, ix]), pattern_value, here)
+    return float(np.nan_to_num(np.asarray(pattern, np.float32), nan=-1.0)[0, 0])
