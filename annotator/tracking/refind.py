@@ -170,7 +170,7 @@ def relocate(
     iy, ix = np.unravel_index(int(np.argmin(np.where(allowed, cost, np.inf))), cost.shape)
     # The squared difference likes a plain patch of the object's brightness too: moving
     # a ball's keyframe onto the pale pole it is behind turned the mask into the pole.
-    if pattern_at(search, ix, iy, look) < LEAST_PATTERN:
+    if pattern_at(search, int(ix), int(iy), look) < LEAST_PATTERN:
         return None
     return look.place(sx0 + round(ix / scale), sy0 + round(iy / scale), (h, w))
 
@@ -230,7 +230,7 @@ def search_near(
     # The brightness-only match above also likes a plain patch of the object's
     # brightness (a pale pole for a white ball); the mean-subtracted match there
     # says whether the pattern is the object's too.
-    return Sighting(x, y, float(match[iy, ix]), pattern_at(search, ix, iy, look), here)
+    return Sighting(x, y, float(match[iy, ix]), pattern_at(search, int(ix), int(iy), look), here)
 
 
 def pattern_at(search: np.ndarray, ix: int, iy: int, look: Look) -> float:
