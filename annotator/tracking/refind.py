@@ -131,7 +131,8 @@ def relocate(
     fg: np.ndarray,
     bg: np.ndarray,
 ) -> np.ndarray | None:
-    """The reference mask moved onto ``frame`` (H, W) uint8, or None if it cannot be placed.
+    """The reference mask moved onto ``frame`` (H, W) uint8, or None if it cannot be placed
+    or its best place matches it in brightness only (pattern under ``LEAST_PATTERN``).
 
     fg, bg: (H, W) bool, the foreground and background stroke pixels on ``frame``.
     No scaling or rotation: the keyframe is assumed near in time.
