@@ -67,12 +67,16 @@ class Look:
             area=int(ys.size),
         )
 
+    def corner(self, x: int, y: int, shape: tuple[int, int]) -> tuple[int, int]:
+        """(x1, y1): the far corner (exclusive) of the piece placed with its top-left
+        corner at frame pixel (x, y), clipped to a frame of ``shape`` (H, W)."""
+        ph, pw = self.piece.shape
+        return min(x + pw, shape[1]), min(y + ph, shape[0])
+
     def place(self, x: int, y: int, shape: tuple[int, int]) -> np.ndarray:
         """(H, W) uint8: the piece with its top-left corner at frame pixel (x, y), clipped."""
-        h, w = shape
-        out = np.zeros((h, w), np.uint8)
-        ph, pw = self.piece.shape
-        x1, y1 = min(x + pw, w), min(y + ph, h)
+        out = np.zeros(shape, np.uint8)
+        x1, y1 = self.corner(x, y, shape)
         if x1 > x and y1 > y:
             out[y:y1, x:x1] = self.piece[: y1 - y, : x1 - x]
         return out
@@ -87,8 +91,7 @@ class Look:
         absolute difference over channels (0-255) above which a pixel is hidden.
         """
         out = self.place(x, y, frame.shape[:2])
-        h, w = out.shape
-        x1, y1 = min(x + self.piece.shape[1], w), min(y + self.piece.shape[0], h)
+        x1, y1 = self.corner(x, y, out.shape)
         if x1 <= x or y1 <= y:
             return out
         now = cv2.GaussianBlur(frame[y:y1, x:x1].astype(np.float32), (0, 0), 3)
@@ -104,8 +107,7 @@ class Look:
 
         frame: (H, W, 3) RGB; where: (H, W) bool, frame pixels.
         """
-        h, w = frame.shape[:2]
-        x1, y1 = min(x + self.piece.shape[1], w), min(y + self.piece.shape[0], h)
+        x1, y1 = self.corner(x, y, frame.shape[:2])
         inside = where[y:y1, x:x1]
         if int(np.count_nonzero(inside)) < 16:
             return 1.0
