@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from annotator.commands.edits import current_mask, stroke_edit
 from annotator.commands.scribble import correction_strokes, longest_path, thin
+from annotator.core import rle
+from annotator.core.model import AnnotationModel, FrameMask, ObjectInfo, Provenance
+from annotator.tracking.geometry import tidy_mask
 from annotator.tracking.strokes import Stroke, apply_strokes, stroke_labels
 
 H, W = 160, 240
@@ -196,3 +200,42 @@ def test_a_stroke_next_to_the_mask_extends_it_even_when_a_keyframe_could_be_move
         reference=(key_frame, key_mask),
     )
     assert mask_iou(out, truth) > 0.9
+
+
+def _model_with(mask: np.ndarray, provenance: Provenance) -> AnnotationModel:
+    model = AnnotationModel(1, history_bytes=0)
+    model.apply(model.add_object(ObjectInfo(1, "o")))
+    cell = FrameMask(provenance, rle.encode(mask), 0.9, None, 0)
+    model.apply(model.set_masks("set", [(1, 0, cell)]))
+    return model
+
+
+def test_a_tracker_mask_loses_its_flecks_and_pinholes_when_strokes_take_it_over() -> None:
+    """Far from the stroke, a tracker's fleck and pinhole go; the same mask made by a
+    user keeps them, and so does a hole too large to be a pinhole."""
+    frame, truth = scene()
+    mask = truth.copy()
+    mask[40:80, 60:70] = 0  # the part the stroke adds back
+    mask[100:103, 140:143] = 0  # a pinhole: 9 pixels of about 7,600
+    mask[95:115, 70:90] = 0  # a real hole: 400 pixels, over 2% of the mask
+    mask[10:13, 200:203] = 1  # a fleck on the background
+    stroke = Stroke(((65.0, 45.0), (65.0, 75.0)), 3.0, True)
+    for provenance, tidied in ((Provenance.PROPAGATED, True), (Provenance.USER, False)):
+        model = _model_with(mask, provenance)
+        model.apply(stroke_edit(model, 1, 0, lambda _: frame, [stroke]))
+        after = current_mask(model, 1, 0, (H, W))
+        assert after[50:70, 62:68].all()  # the stroke's own work, either way
+        assert after[101, 141] == tidied and after[11, 201] == (not tidied)
+        assert not after[100:110, 75:85].any()
+        assert model.mask(1, 0).provenance is Provenance.USER
+
+
+def test_tidy_mask_weighs_flecks_against_the_whole_mask() -> None:
+    """A small right part next to a large wrong one is not a fleck."""
+    mask = np.zeros((100, 100), np.uint8)
+    mask[0:60, 0:60] = 1  # 3,600 pixels
+    mask[80:90, 80:90] = 1  # 100: 2.7% of the whole, 2.8% of the largest
+    mask[95:97, 5:7] = 1  # 4: a fleck
+    out = tidy_mask(mask, 0.01, 0.02)
+    assert out[85, 85] == 1 and out[96, 6] == 0
+    assert tidy_mask(np.zeros((5, 5), np.uint8), 0.01, 0.02).sum() == 0

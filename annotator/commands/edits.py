@@ -14,8 +14,20 @@ import numpy as np
 
 from annotator.core import rle
 from annotator.core.model import AnnotationModel, Edit, FrameMask, Provenance
-from annotator.tracking.geometry import box_polygon, mask_bbox
+from annotator.tracking.geometry import box_polygon, mask_bbox, tidy_mask
 from annotator.tracking.strokes import Stroke, StrokeWeights, apply_strokes
+
+# A tracker's mask that the stroke tool takes over first loses its parts under
+# TRACKER_FLECK of its area and has its holes under TRACKER_PINHOLE filled: the
+# flow backend's graph cut leaves flecks and pinholes that one stroke pair does
+# not reach, and the keyframe would keep them. A user keyframe is never tidied,
+# so a hole or a fleck a user made stays. On 90 corrections recorded on the fit
+# part of the train split, the corrected frame's J went from 0.729 to 0.743 (144
+# made with the graph cut off: 0.646 to 0.654). Tidying every propagated frame
+# instead lost with true keyframes every 10 frames (motorbike 0.908 to 0.854:
+# its wheels' holes are real).
+TRACKER_FLECK = 0.01
+TRACKER_PINHOLE = 0.02
 
 
 def current_mask(
@@ -60,10 +72,14 @@ def stroke_edit(
 
     images(i): frame i, RGB (H, W, 3) uint8. The result snaps to the image near
     the strokes (``annotator.tracking.strokes``), taking what the object looks
-    like from its nearest keyframe too, and becomes a user keyframe.
+    like from its nearest keyframe too, and becomes a user keyframe. A mask the
+    tracker made is tidied first (``TRACKER_FLECK``, ``TRACKER_PINHOLE``).
     """
     image = images(frame)
     before = current_mask(model, object_id, frame, image.shape[:2])
+    cell = model.mask(object_id, frame)
+    if cell is not None and not cell.locked:
+        before = tidy_mask(before, TRACKER_FLECK, TRACKER_PINHOLE)
     key = nearest_keyframe(model, object_id, frame)
     reference = None
     if key is not None:

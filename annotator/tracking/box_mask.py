@@ -29,6 +29,7 @@ import numpy as np
 
 from annotator.errors import InvalidBoxError
 from annotator.tracking.base import validate_box
+from annotator.tracking.geometry import fill_holes
 
 log = logging.getLogger(__name__)
 
@@ -199,11 +200,4 @@ def clean_mask(mask: np.ndarray, speck: float) -> np.ndarray:
         areas = stats[1:, cv2.CC_STAT_AREA]
         keep = np.flatnonzero(areas >= speck * areas.max()) + 1
         mask = np.isin(labels, keep).astype(np.uint8)
-    # Holes: background parts that do not touch the border.
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(1 - mask, connectivity=4)
-    h, w = mask.shape
-    x, y, bw, bh = (stats[1:, i] for i in range(4))
-    inner = np.flatnonzero((x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)) + 1
-    if inner.size:
-        mask[np.isin(labels, inner)] = 1
-    return mask
+    return fill_holes(mask)

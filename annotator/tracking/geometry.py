@@ -32,6 +32,40 @@ def mask_bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(x), int(y), int(w), int(h)
 
 
+def fill_holes(mask: np.ndarray, max_area: float | None = None) -> np.ndarray:
+    """(H, W) uint8 0/1: ``mask`` with its holes set, those under ``max_area`` pixels when
+    given. A hole is a 4-connected background part that does not touch the border."""
+    mask = (mask > 0).astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(1 - mask, connectivity=4)
+    h, w = mask.shape
+    x, y, bw, bh, area = (stats[1:, i] for i in range(5))
+    inner = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)
+    if max_area is not None:
+        inner &= area < max_area
+    holes = np.flatnonzero(inner) + 1
+    if holes.size:
+        mask[np.isin(labels, holes)] = 1
+    return mask
+
+
+def tidy_mask(mask: np.ndarray, fleck: float, pinhole: float) -> np.ndarray:
+    """(H, W) uint8 0/1: ``mask`` without its parts (8-connected) under ``fleck`` x its
+    area, and with its holes under ``pinhole`` x the area left filled.
+
+    Both are shares of the whole mask, not of its largest part, so a mask whose
+    largest part is a wrong one keeps a small right one.
+    """
+    mask = (mask > 0).astype(np.uint8)
+    total = int(np.count_nonzero(mask))
+    if not total:
+        return mask
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    flecks = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] < fleck * total) + 1
+    if flecks.size:
+        mask[np.isin(labels, flecks)] = 0
+    return fill_holes(mask, pinhole * int(np.count_nonzero(mask)))
+
+
 def signed_distance(mask: np.ndarray) -> np.ndarray:
     """(h, w) float32: distance to the boundary, positive inside ``mask``, negative outside."""
     binary = (mask > 0).astype(np.uint8)
