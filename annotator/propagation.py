@@ -305,9 +305,8 @@ def result_mask(result: TrackResult, provenance: Provenance, origin: int | None)
     """A tracker result as a stored mask: RLE, score, rotated box and the run's origin."""
     if result.window is not None:
         # Only the crop the tracker wrote: at 1080p a whole-frame encode costs more.
-        x0, y0, crop = result.window
-        height, width = result.mask.shape
-        code = rle.encode_window(crop, x0, y0, height, width)
+        w = result.window
+        code = rle.encode_window(w.crop, w.x0, w.y0, w.height, w.width)
     else:
         code = rle.encode(result.mask)
     return FrameMask(

@@ -61,7 +61,7 @@ class ShiftTracker:
             bbox = rle.bbox(rle.encode(moved))
             out.append(
                 TrackResult(
-                    moved, box_polygon(bbox), bbox, (0, 0), (1, 1), score, ShiftState(moved)
+                    box_polygon(bbox), bbox, (0, 0), (1, 1), score, ShiftState(moved), moved
                 )
             )
         return out

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from annotator.errors import InvalidBoxError
+from annotator.tracking.base import MaskWindow, TrackResult
 from annotator.tracking.network import SiamMaskNet
 from annotator.tracking.siammask import SiamMaskTracker
 from annotator.video.frame_source import open_source
@@ -62,6 +63,11 @@ def test_results_have_the_documented_shapes(tracker: SiamMaskTracker, tennis_dir
     assert set(np.unique(result.mask)) <= {0, 1}
     assert result.polygon.shape == (4, 2)
     assert len(result.bbox) == 4 and 0.0 <= result.score <= 1.0
+    # the mask travels as its window of the frame; the full mask is that window, placed
+    assert result.window is not None and result.full_mask is None
+    window = result.window
+    assert window.crop.dtype == np.uint8 and window.crop.sum() == result.mask.sum()
+    assert np.array_equal(result.mask, window.full())
     # the old state is untouched: states are immutable values
     assert np.allclose(state.center, (300 + 165 / 2, 110 + 240 / 2))
     assert result.state is not state
@@ -104,3 +110,23 @@ def test_object_leaving_the_frame_stays_clamped(tracker: SiamMaskTracker) -> Non
         state = result.state
         assert 0 <= result.center[0] <= 160 and 0 <= result.center[1] <= 120
         assert 10 <= result.size[0] <= 160 and 10 <= result.size[1] <= 120
+
+
+def test_a_result_holds_its_mask_one_way() -> None:
+    window = MaskWindow(2, 1, np.ones((2, 3), np.uint8), height=4, width=6)
+    kwargs = dict(
+        polygon=np.zeros((4, 2), np.float32),
+        bbox=(2.0, 1.0, 3.0, 2.0),
+        center=(3.5, 2.0),
+        size=(3.0, 2.0),
+        score=1.0,
+        state=None,
+    )
+    result = TrackResult(**kwargs, window=window)  # type: ignore[arg-type]
+    expected = np.zeros((4, 6), np.uint8)
+    expected[1:3, 2:5] = 1
+    assert np.array_equal(result.mask, expected)
+    with pytest.raises(ValueError):
+        TrackResult(**kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        TrackResult(**kwargs, full_mask=expected, window=window)  # type: ignore[arg-type]

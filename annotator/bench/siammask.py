@@ -16,7 +16,9 @@ five calls of one (``batched_speedup_vs_sequential``), and per device the
 host-side work per object (crop, select, paste, encode) at 1080p for a small
 object, one half the frame high and one of 1300 x 900 pixels
 (``host_ms_per_object``): the crop costs the same at any size, but paste and
-encode read every pixel of the mask's window, so they grow with the object.
+encode read every pixel of the mask's window, so they grow with the object
+(with random weights the large object's mask covers about 90% of the frame, so
+its window is the whole frame: the worst case).
 Without ``weights`` the network is random: speed does not depend on the weight
 values.
 """

@@ -124,7 +124,9 @@ def init_results(model: AnnotationModel, ids: Sequence[int], frame: int) -> list
             else box_polygon((x, y, w, h))
         )
         out.append(
-            TrackResult(mask, polygon, (x, y, w, h), (x + w / 2, y + h / 2), (w, h), 1.0, None)
+            TrackResult(
+                polygon, (x, y, w, h), (x + w / 2, y + h / 2), (w, h), 1.0, None, full_mask=mask
+            )
         )
     return out
 

@@ -34,18 +34,30 @@ def encode_window(crop: np.ndarray, x0: int, y0: int, height: int, width: int) -
     h, w = crop.shape
     if h == 0 or w == 0:
         return _compressed(np.array([height * width]), height, width)
-    # The crop's columns as rows, each between a 0 before and a 0 after: a change of
-    # value at padded position (c, r) is a change at frame position (x0 + c, y0 + r - 1),
-    # and the frame's 0s above and below the crop cannot hold another one. cv2 does the
-    # passes over the window (transpose, pad, compare, find), each a fraction of numpy's.
-    binary = cv2.threshold(np.ascontiguousarray(crop, np.uint8), 0, 1, cv2.THRESH_BINARY)[1]
-    columns = cv2.copyMakeBorder(cv2.transpose(binary), 0, 0, 1, 1, cv2.BORDER_CONSTANT, value=0)
-    found = cv2.findNonZero(cv2.compare(columns[:, 1:], columns[:, :-1], cv2.CMP_NE))
-    if found is None:
-        return _compressed(np.array([height * width]), height, width)
-    # findNonZero lists (r, c) row by row: already in the frame's column-major order.
-    points = found.reshape(-1, 2)
-    at = (x0 + points[:, 1].astype(np.int64)) * height + y0 + points[:, 0]
+    binary: np.ndarray = np.ascontiguousarray(crop, np.uint8)
+    if binary.max() > 1:  # a tracker's crop is 0/1 already: no copy of the window then
+        binary = cv2.threshold(binary, 0, 1, cv2.THRESH_BINARY)[1]
+    # The changes down each column are found row by row, with no transpose: a pixel
+    # that differs from the one above it, plus the crop's first and last rows against
+    # the frame's 0s around the crop, listed in row order (first row, middle, last).
+    # The transpose this saves was most of the time at 1080p.
+    cols = [np.flatnonzero(binary[0])]
+    rows = [np.zeros(cols[0].size, np.int64)]
+    if h > 1:
+        found = cv2.findNonZero(cv2.compare(binary[1:], binary[:-1], cv2.CMP_NE))
+        if found is not None:
+            points = found.reshape(-1, 2).astype(np.int64)  # (x, y): y + 1 is the row
+            cols.append(points[:, 0])
+            rows.append(points[:, 1] + 1)
+    cols.append(np.flatnonzero(binary[h - 1]))
+    rows.append(np.full(cols[-1].size, h, np.int64))
+    col, row = np.concatenate(cols), np.concatenate(rows)
+    # Into column-major order: a stable sort on the column alone keeps each column's
+    # changes in row order, and on 16-bit keys numpy's stable sort is a radix sort,
+    # several times faster than sorting the 64-bit positions (a noisy 1080p mask has
+    # over 10,000 changes).
+    order = np.argsort(col.astype(np.uint16) if w <= 65535 else col, kind="stable")
+    at = (x0 + col[order]) * height + y0 + row[order]
     # A crop as high as the frame: a column's last change and the next one's first can
     # land on one pixel (a run of 1s across the column break); the pair is no change.
     same = np.flatnonzero(at[1:] == at[:-1])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -27,28 +28,62 @@ DOUBTFUL_SCORE = 0.5
 
 
 @dataclass(frozen=True)
+class MaskWindow:
+    """An (height, width) mask that is 0 everywhere but in ``crop``, the (h, w) uint8
+    0/1 window whose top-left pixel is frame pixel (x0, y0): what a tracker that knows
+    where its mask can be hands over, so that nothing reads or writes the whole frame
+    unless asked to (at 1080p the frame is 2 MB per object and step)."""
+
+    x0: int
+    y0: int
+    crop: np.ndarray
+    height: int
+    width: int
+
+    def full(self) -> np.ndarray:
+        """The (height, width) uint8 mask."""
+        out = np.zeros((self.height, self.width), np.uint8)
+        h, w = self.crop.shape
+        out[self.y0 : self.y0 + h, self.x0 : self.x0 + w] = self.crop
+        return out
+
+
+@dataclass(frozen=True)
 class TrackResult:
     """One object's result on one frame.
 
-    mask: (H, W) uint8 0/1, the object's own mask (overlaps not resolved).
     polygon: (4, 2) float32, rotated box corners x, y.
     bbox: xywh of the mask, or of the tracker's box when the mask is empty.
     center, size: the tracker's target box as (cx, cy) and (w, h).
     score: confidence in [0, 1].
     state: the object's new tracker state, to pass to the next ``track`` call.
-    window: when the tracker knows where the mask can be, (x0, y0, crop): ``mask``
-        is 0 outside the (h, w) uint8 ``crop`` whose top-left pixel is frame pixel
-        (x0, y0), so that encoding can read the crop instead of the whole frame.
+    full_mask: the (H, W) uint8 0/1 mask, or None when ``window`` holds it.
+    window: the mask as its window of the frame (``MaskWindow``), or None.
+    Exactly one of ``full_mask`` and ``window`` is given; ``mask`` is the (H, W)
+    mask either way, the object's own (overlaps not resolved), made from the
+    window only when something asks for it.
     """
 
-    mask: np.ndarray
     polygon: np.ndarray
     bbox: tuple[float, float, float, float]
     center: tuple[float, float]
     size: tuple[float, float]
     score: float
     state: Any
-    window: tuple[int, int, np.ndarray] | None = None
+    full_mask: np.ndarray | None = None
+    window: MaskWindow | None = None
+
+    def __post_init__(self) -> None:
+        if (self.full_mask is None) == (self.window is None):
+            raise ValueError("a TrackResult holds its mask as full_mask or as window")
+
+    @cached_property
+    def mask(self) -> np.ndarray:
+        """(H, W) uint8 0/1."""
+        if self.full_mask is not None:
+            return self.full_mask
+        assert self.window is not None
+        return self.window.full()
 
 
 class Tracker(Protocol):

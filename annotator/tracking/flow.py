@@ -350,13 +350,13 @@ class FlowTracker:
         # window does not draw (a tilted rectangle around every mask only adds clutter).
         polygon = box_polygon(bbox)
         return TrackResult(
-            mask=mask,
             polygon=polygon,
             bbox=bbox,
             center=(x + w / 2, y + h / 2),
             size=(w, h),
             score=float(score),
             state=state,
+            full_mask=mask,
         )
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from annotator.errors import AnnotatorError
-from annotator.tracking.base import TrackResult, box_from_init
+from annotator.tracking.base import MaskWindow, TrackResult, box_from_init
 from annotator.tracking.config import SiamMaskConfig
 from annotator.tracking.device import device_label
 from annotator.tracking.geometry import box_polygon, mask_bbox, rotated_box
@@ -269,16 +269,13 @@ class SiamMaskTracker:
             bbox = (float(tight[0] + x0), float(tight[1] + y0), float(tight[2]), float(tight[3]))
         else:
             bbox = (float(box_xywh[0]), float(box_xywh[1]), float(box_xywh[2]), float(box_xywh[3]))
-        binary = np.zeros((height, width), np.uint8)
-        binary[y0 : y0 + crop.shape[0], x0 : x0 + crop.shape[1]] = crop
         new_state = replace(st, center=center, size=size, score=score)
         return TrackResult(
-            mask=binary,
             polygon=polygon,
             bbox=bbox,
             center=(float(center[0]), float(center[1])),
             size=(float(size[0]), float(size[1])),
             score=score,
             state=new_state,
-            window=(x0, y0, crop),
+            window=MaskWindow(x0, y0, crop, height, width),
         )
