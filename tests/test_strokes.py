@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from annotator.commands.edits import current_mask, stroke_edit
@@ -239,3 +240,47 @@ def test_tidy_mask_weighs_flecks_against_the_whole_mask() -> None:
     out = tidy_mask(mask, 0.01, 0.02)
     assert out[85, 85] == 1 and out[96, 6] == 0
     assert tidy_mask(np.zeros((5, 5), np.uint8), 0.01, 0.02).sum() == 0
+
+
+def smooth_texture(
+    rng: np.random.Generator, shape: tuple[int, ...], lo: int, hi: int
+) -> np.ndarray:
+    """Blurred noise stretched to [lo, hi], uint8: a texture that survives resampling."""
+    a = cv2.GaussianBlur(rng.random(shape).astype(np.float32), (0, 0), 2)
+    return (lo + (hi - lo) * (a - a.min()) / (a.max() - a.min())).astype(np.uint8)
+
+
+def test_a_stroke_on_a_part_the_keyframe_lacks_does_not_move_the_mask_there() -> None:
+    """A keyframe of a paraglider's wing only; on this frame the mask holds the wing and a
+    wrong sliver beside it, a foreground stroke marks the pilot below, a background stroke
+    the sliver. The pilot looks enough like the wing for the keyframe to be placed on the
+    stroke, but the mask looks clearly more like it: the wing stays and the pilot is added
+    (on paragliding the wing was moved onto the pilot: J 0.82 -> 0.08). A pilot that looks
+    as much like the keyframe as the mask does is a look-alike the tracker followed, and
+    foreground strokes longer than the mask is wide do not mark a mere part of it."""
+    from annotator.propagation import mask_iou
+
+    short = ((25.0, 125.0), (85.0, 125.0))
+    long = ((25.0, 110.0), (85.0, 110.0), (25.0, 140.0))  # 127 px; the mask is 71 px wide
+    for mix, fg_points, wing_stays in ((0.5, short, True), (0.7, short, False), (0.5, long, False)):
+        rng = np.random.default_rng(0)
+        frame = smooth_texture(rng, (H, W, 3), 0, 120)
+        wing = smooth_texture(rng, (50, 70, 3), 130, 255).astype(np.float32)
+        other = smooth_texture(rng, (50, 70, 3), 130, 255).astype(np.float32)
+        frame[20:70, 20:90] = wing
+        frame[100:150, 20:90] = (mix * wing + (1 - mix) * other).astype(np.uint8)
+        key_mask = np.zeros((H, W), np.uint8)
+        key_mask[20:70, 20:90] = 1
+        truth = key_mask.copy()
+        truth[100:150, 20:90] = 1
+        mask = key_mask.copy()
+        mask[20:70, 10:20] = 1  # the sliver
+        strokes = [
+            Stroke(fg_points, 2.0, True),
+            Stroke(((14.0, 25.0), (14.0, 65.0)), 2.0, False),
+        ]
+        out = apply_strokes(frame, mask, strokes, reference=(frame, key_mask))
+        assert (out[key_mask > 0].mean() > 0.95) == wing_stays
+        assert out[100:150, 20:90].mean() > 0.95  # the pilot is in either way
+        if wing_stays:
+            assert mask_iou(out, truth) > 0.95

@@ -236,6 +236,25 @@ def search_near(
     return Sighting(x, y, float(match[iy, ix]), pattern_at(search, int(ix), int(iy), look), here)
 
 
+def pattern_near(look: Look, frame: np.ndarray, centre: tuple[float, float], reach: float) -> float:
+    """The best masked correlation coefficient (means taken out) of ``look`` placed with
+    its piece's centre within ``reach`` frame pixels of ``centre`` (cx, cy) on ``frame``
+    (H, W, 3) RGB: in [-1, 1], -1 where no placement fits or every one is flat."""
+    h, w = frame.shape[:2]
+    ph, pw = look.piece.shape
+    cx, cy = centre
+    sx0, sy0 = int(max(cx - reach - pw / 2, 0)), int(max(cy - reach - ph / 2, 0))
+    sx1, sy1 = int(min(cx + reach + pw / 2 + 1, w)), int(min(cy + reach + ph / 2 + 1, h))
+    if sx1 <= sx0 or sy1 <= sy0:
+        return -1.0
+    search = shrink(frame[sy0:sy1, sx0:sx1].astype(np.float32), look.scale)
+    th, tw = look.template.shape[:2]
+    if search.shape[0] < th or search.shape[1] < tw:
+        return -1.0
+    pattern = cv2.matchTemplate(search, look.template, cv2.TM_CCOEFF_NORMED, mask=look.weight)
+    return float(np.nan_to_num(np.asarray(pattern, np.float32), nan=-1.0).max())
+
+
 def pattern_at(search: np.ndarray, ix: int, iy: int, look: Look) -> float:
     """The masked correlation coefficient (means taken out) of ``look``'s template and
     the small copy ``search`` (h, w, 3) float32 at its pixel (ix, iy), the template's

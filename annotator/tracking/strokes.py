@@ -34,8 +34,8 @@ import cv2
 import numpy as np
 
 from annotator.tracking.appearance import HIST_BINS, HIST_PRIOR, colour_index, min_cut
-from annotator.tracking.geometry import signed_distance
-from annotator.tracking.refind import relocate
+from annotator.tracking.geometry import mask_bbox, signed_distance
+from annotator.tracking.refind import Look, pattern_near, relocate
 
 # The current mask has lost the object when it holds less than this share of the
 # keyframe's mask moved onto the stroke,
@@ -50,6 +50,17 @@ LOST_AWAY_PX = 20.0
 SMALL = 0.5
 WRONG = 0.5
 KEEP = 0.5
+# Before parts of a mask go as the tracker's mistake, the keyframe's look is matched
+# around the mask, shifted by up to STILL_THERE_REACH of the keyframe's size: a mask
+# that looks clearly more like the keyframe (by STILL_THERE_MARGIN in correlation) than
+# the place found for the stroke holds the object, and the stroke marks a part of it
+# the keyframe lacks (a paraglider's pilot under a keyframe of its wing: 0.95 against
+# 0.29), not where the object went. A look-alike the tracker followed ties, and goes.
+# A part is smaller than the object: foreground strokes longer than the mask's
+# equivalent diameter say the mask is not the object, whatever it looks like (on
+# surf a keyframe of leftover specks "matched" specks of the same sky).
+STILL_THERE_REACH = 0.25
+STILL_THERE_MARGIN = 0.2
 
 
 @dataclass(frozen=True)
@@ -129,7 +140,9 @@ def apply_strokes(
     usually its nearest keyframe: what the object looks like and how big it is,
     for frames where the current mask has lost most of it or followed something
     else (``lost_object``); there the parts of the mask a background stroke
-    disowns go as a whole, and the keyframe's mask is moved onto the stroke.
+    disowns go as a whole, and the keyframe's mask is moved onto the stroke,
+    unless the mask looks clearly more like the keyframe than that place does
+    (``still_there``): then the stroke marks a part the keyframe lacks.
     An empty list, or strokes wholly outside the frame, leave the mask as it was.
     """
     weights = weights or StrokeWeights()
@@ -153,6 +166,14 @@ def apply_strokes(
     if reference is not None and ref_area:
         moved = relocate(reference[0], reference[1], frame, labels == 1, labels == 2)
         kept = None if moved is None else lost_object(current, moved, labels, ref_area)
+        if (
+            moved is not None
+            and kept is not None
+            and kept.sum() < current.sum()
+            and foreground_length(strokes) <= 2 * np.sqrt(current.sum() / np.pi)
+            and still_there(reference, frame, current, moved)
+        ):
+            kept = None
         if moved is not None and kept is not None:
             current = kept
             base = current | moved
@@ -212,6 +233,40 @@ def lost_object(
         return None
     kept = drop_stroked_parts(current, moved, labels == 2)
     return kept if area - int(kept.sum()) >= WRONG * area else None
+
+
+def foreground_length(strokes: Sequence[Stroke]) -> float:
+    """The summed length of the foreground strokes' paths, in pixels."""
+    total = 0.0
+    for s in strokes:
+        if s.foreground and len(s.points) > 1:
+            pts = np.asarray(s.points, np.float64)
+            total += float(np.hypot(*np.diff(pts, axis=0).T).sum())
+    return total
+
+
+def still_there(
+    reference: tuple[np.ndarray, np.ndarray],
+    frame: np.ndarray,
+    current: np.ndarray,
+    moved: np.ndarray,
+) -> bool:
+    """Whether the keyframe's look matches ``frame`` around ``current`` clearly better
+    than at ``moved`` (its mask placed on the stroke): then the current mask is on the
+    object. reference: the keyframe (H', W', 3) and its mask; masks (H, W) uint8."""
+    look = Look.of(*reference)
+    here, there = mask_bbox(current), mask_bbox(moved)
+    if look is None or here is None or there is None:
+        return False
+    reach = STILL_THERE_REACH * max(look.piece.shape)
+    step = 1.0 / look.scale  # one pixel of the small copies the matching runs on
+
+    def centre(box: tuple[int, int, int, int]) -> tuple[float, float]:
+        return box[0] + box[2] / 2, box[1] + box[3] / 2
+
+    return pattern_near(look, frame, centre(here), reach) >= STILL_THERE_MARGIN + pattern_near(
+        look, frame, centre(there), step
+    )
 
 
 def drop_stroked_parts(
