@@ -58,7 +58,7 @@ from annotator.tracking.base import TrackResult, box_from_init
 from annotator.tracking.box_mask import BoxMaskConfig, box_mask
 from annotator.tracking.flow_score import frame_quality
 from annotator.tracking.flowfield import PairFlow, warp_window
-from annotator.tracking.geometry import box_polygon, mask_bbox
+from annotator.tracking.geometry import box_polygon, centre_of, mask_bbox
 from annotator.tracking.refind import LEAST_PATTERN, Look, Sighting, search_near
 
 log = logging.getLogger(__name__)
@@ -358,9 +358,3 @@ class FlowTracker:
             state=state,
             full_mask=mask,
         )
-
-
-def centre_of(mask: np.ndarray) -> tuple[float, float] | None:
-    """(cx, cy) of the mask's (H, W) bounding box in frame pixels, or None when empty."""
-    box = mask_bbox(mask)
-    return None if box is None else (box[0] + box[2] / 2, box[1] + box[3] / 2)

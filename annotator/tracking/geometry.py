@@ -81,6 +81,12 @@ def axis_aligned(polygon: np.ndarray, tolerance_px: float = 0.5) -> bool:
     return bool(np.all(np.min(np.abs(sides), axis=1) <= tolerance_px))
 
 
+def centre_of(mask: np.ndarray) -> tuple[float, float] | None:
+    """(cx, cy) of the mask's (H, W) bounding box in frame pixels, or None when empty."""
+    box = mask_bbox(mask)
+    return None if box is None else (box[0] + box[2] / 2, box[1] + box[3] / 2)
+
+
 def rotated_box(
     binary: np.ndarray,
     fallback_xywh: np.ndarray,

@@ -251,8 +251,7 @@ def pattern_near(look: Look, frame: np.ndarray, centre: tuple[float, float], rea
     th, tw = look.template.shape[:2]
     if search.shape[0] < th or search.shape[1] < tw:
         return -1.0
-    pattern = cv2.matchTemplate(search, look.template, cv2.TM_CCOEFF_NORMED, mask=look.weight)
-    return float(np.nan_to_num(np.asarray(pattern, np.float32), nan=-1.0).max())
+    return float(patterns(search, look).max())
 
 
 def pattern_at(search: np.ndarray, ix: int, iy: int, look: Look) -> float:
@@ -260,6 +259,12 @@ def pattern_at(search: np.ndarray, ix: int, iy: int, look: Look) -> float:
     the small copy ``search`` (h, w, 3) float32 at its pixel (ix, iy), the template's
     top-left corner: in [-1, 1], -1 where it is undefined (a flat patch)."""
     th, tw = look.template.shape[:2]
-    patch = search[iy : iy + th, ix : ix + tw]
-    pattern = cv2.matchTemplate(patch, look.template, cv2.TM_CCOEFF_NORMED, mask=look.weight)
-    return float(np.nan_to_num(np.asarray(pattern, np.float32), nan=-1.0)[0, 0])
+    return float(patterns(search[iy : iy + th, ix : ix + tw], look)[0, 0])
+
+
+def patterns(search: np.ndarray, look: Look) -> np.ndarray:
+    """The masked correlation coefficient of ``look``'s template at every placement in the
+    small copy ``search`` (h, w, 3) float32: (h - th + 1, w - tw + 1) float32 in [-1, 1],
+    -1 where it is undefined (a flat patch)."""
+    pattern = cv2.matchTemplate(search, look.template, cv2.TM_CCOEFF_NORMED, mask=look.weight)
+    return np.nan_to_num(np.asarray(pattern, np.float32), nan=-1.0)

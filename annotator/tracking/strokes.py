@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from annotator.tracking.appearance import HIST_BINS, HIST_PRIOR, colour_index, min_cut
-from annotator.tracking.geometry import mask_bbox, signed_distance
+from annotator.tracking.geometry import centre_of, signed_distance
 from annotator.tracking.refind import Look, pattern_near, relocate
 
 # The current mask has lost the object when it holds less than this share of the
@@ -165,15 +165,9 @@ def apply_strokes(
     base = current
     if reference is not None and ref_area:
         moved = relocate(reference[0], reference[1], frame, labels == 1, labels == 2)
-        kept = None if moved is None else lost_object(current, moved, labels, ref_area)
-        if (
-            moved is not None
-            and kept is not None
-            and kept.sum() < current.sum()
-            and foreground_length(strokes) <= 2 * np.sqrt(current.sum() / np.pi)
-            and still_there(reference, frame, current, moved)
-        ):
-            kept = None
+        kept = None
+        if moved is not None:
+            kept = lost_object(current, moved, labels, ref_area, strokes, frame, reference)
         if moved is not None and kept is not None:
             current = kept
             base = current | moved
@@ -211,15 +205,23 @@ def apply_strokes(
 
 
 def lost_object(
-    current: np.ndarray, moved: np.ndarray, labels: np.ndarray, ref_area: int
+    current: np.ndarray,
+    moved: np.ndarray,
+    labels: np.ndarray,
+    ref_area: int,
+    strokes: Sequence[Stroke],
+    frame: np.ndarray,
+    reference: tuple[np.ndarray, np.ndarray],
 ) -> np.ndarray | None:
     """None if ``current`` still holds the object that ``moved`` (the keyframe's mask
     moved onto the foreground stroke) places; else what of ``current`` to keep: all
     of a small remainder, or, when the tracker followed something else, the mask
     without the parts a background stroke disowns (see LOST). Next to the mask a
-    stroke extends the mask instead: a poor keyframe would only spoil that.
+    stroke extends the mask instead: a poor keyframe would only spoil that, and so
+    does a mask that still looks like the keyframe (see STILL_THERE_REACH).
 
-    labels: ``stroke_labels`` of the strokes; ref_area: the keyframe mask's pixels.
+    labels: ``stroke_labels`` of ``strokes``; ref_area: the keyframe mask's pixels;
+    frame: the RGB frame the strokes are on; reference: the keyframe and its mask.
     """
     if (moved & current).sum() >= LOST * moved.sum():
         return None
@@ -232,7 +234,13 @@ def lost_object(
     if float(away.min()) <= LOST_AWAY_PX:
         return None
     kept = drop_stroked_parts(current, moved, labels == 2)
-    return kept if area - int(kept.sum()) >= WRONG * area else None
+    if area - int(kept.sum()) < WRONG * area:
+        return None
+    if foreground_length(strokes) <= 2 * np.sqrt(area / np.pi) and still_there(
+        reference, frame, current, moved
+    ):
+        return None
+    return kept
 
 
 def foreground_length(strokes: Sequence[Stroke]) -> float:
@@ -255,17 +263,13 @@ def still_there(
     than at ``moved`` (its mask placed on the stroke): then the current mask is on the
     object. reference: the keyframe (H', W', 3) and its mask; masks (H, W) uint8."""
     look = Look.of(*reference)
-    here, there = mask_bbox(current), mask_bbox(moved)
+    here, there = centre_of(current), centre_of(moved)
     if look is None or here is None or there is None:
         return False
     reach = STILL_THERE_REACH * max(look.piece.shape)
     step = 1.0 / look.scale  # one pixel of the small copies the matching runs on
-
-    def centre(box: tuple[int, int, int, int]) -> tuple[float, float]:
-        return box[0] + box[2] / 2, box[1] + box[3] / 2
-
-    return pattern_near(look, frame, centre(here), reach) >= STILL_THERE_MARGIN + pattern_near(
-        look, frame, centre(there), step
+    return pattern_near(look, frame, here, reach) >= STILL_THERE_MARGIN + pattern_near(
+        look, frame, there, step
     )
 
 
