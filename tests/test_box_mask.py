@@ -8,7 +8,13 @@ import pytest
 
 from annotator.errors import InvalidBoxError
 from annotator.metrics import jaccard
-from annotator.tracking.box_mask import box_mask, clean_mask, neighbour_index
+from annotator.tracking.box_mask import (
+    BoxMaskConfig,
+    box_mask,
+    clean_mask,
+    gmm_log_likelihood,
+    neighbour_index,
+)
 
 
 def _textured_scene(shift_bg: int, shift_obj: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -49,6 +55,56 @@ def test_motion_finds_an_object_that_colour_cannot(pan: int) -> None:
     told = jaccard(box_mask(frame, box, neighbour), truth)
     assert told > 0.8, (alone, told)
     assert told > alone + 0.3, (alone, told)
+
+
+def _strip_scene() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A moving disc above a still strip of the same colours (its shadow, the ground it
+    stands on), with those colours around the box too, so colour alone cannot tell
+    the strip from the disc. Returns (frame, neighbour, truth); the disc moves 8 px."""
+    rng = np.random.default_rng(5)
+    warm = [(200, 40, 40), (230, 120, 60), (150, 30, 90)]
+    cool = [(40, 140, 60), (90, 170, 80), (30, 90, 120)]
+
+    def texture(h: int, w: int, palette: list[tuple[int, int, int]]) -> np.ndarray:
+        cells = np.asarray(palette, np.uint8)[rng.integers(0, 3, (h // 6 + 1, w // 6 + 1))]
+        img = cv2.resize(cells, (cells.shape[1] * 6, cells.shape[0] * 6), interpolation=0)
+        return np.clip(img[:h, :w] + rng.normal(0, 10, (h, w, 3)), 0, 255).astype(np.uint8)
+
+    ground, strip = texture(240, 400, cool), texture(40, 160, warm)
+    disc_tex = texture(100, 100, warm)
+    ground[120:240, 0:100] = texture(120, 100, warm)
+    ground[120:240, 300:400] = texture(120, 100, warm)
+    ground[160:200, 120:280] = strip
+    yy, xx = np.mgrid[:100, :100]
+    disc = (yy - 50) ** 2 + (xx - 50) ** 2 < 48**2
+
+    def render(dx: int) -> tuple[np.ndarray, np.ndarray]:
+        frame, truth = ground.copy(), np.zeros((240, 400), np.uint8)
+        frame[60:160, 150 + dx : 250 + dx][disc] = disc_tex[disc]
+        truth[60:160, 150 + dx : 250 + dx] = disc
+        return frame, truth
+
+    (frame, truth), (neighbour, _) = render(0), render(8)
+    return frame, neighbour, truth
+
+
+def test_motion_keeps_a_still_look_alike_out_of_the_mask() -> None:
+    frame, neighbour, truth = _strip_scene()
+    box = (120, 55, 160, 145)  # xywh over the disc and the strip
+    seeded_only = box_mask(frame, box, neighbour, BoxMaskConfig(motion_weight=0.0))
+    cut = box_mask(frame, box, neighbour)
+    assert jaccard(seeded_only, truth) < 0.6  # GrabCut takes the strip in
+    assert jaccard(cut, truth) > 0.9
+
+
+def test_gmm_log_likelihood_reads_grabcuts_layout() -> None:
+    model = np.zeros((1, 65))
+    model[0, 0] = 1.0  # one component: weight, mean (10, 20, 30), covariance 4 I
+    model[0, 5:8] = (10, 20, 30)
+    model[0, 20:29] = (4 * np.eye(3)).ravel()
+    pixels = np.array([[10.0, 20.0, 30.0], [12.0, 20.0, 30.0]])
+    expected = -0.5 * np.log(4.01**3) - 0.5 * np.array([0.0, 4.0 / 4.01])
+    assert np.allclose(gmm_log_likelihood(model, pixels), expected)
 
 
 def test_no_motion_in_the_box_gives_the_plain_box_init() -> None:
