@@ -173,11 +173,15 @@ def cut_with_motion(
     """
     if not (fg_model.ravel()[:5] > 0).any() or not (bg_model.ravel()[:5] > 0).any():
         return None
-    pixels = crop.reshape(-1, 3).astype(np.float64)
+    # Only the box's pixels can change: outside it the cut is fixed, so no colour is
+    # weighed there (the margin GrabCut saw is up to three quarters of the crop).
+    box_pixels = crop[inside]
+    pixels = box_pixels.reshape(-1, 3).astype(np.float64)
     colour = gmm_log_likelihood(fg_model, pixels) - gmm_log_likelihood(bg_model, pixels)
-    # A colour's log-odds are capped so that motion can still outvote a lone outlier.
-    logit = np.clip(colour, -10.0, 10.0).reshape(crop.shape[:2])
     still = np.clip(np.log2(np.maximum(motion, 1e-3) / cfg.motion_factor), -1.0, 0.0)
+    logit = np.zeros(crop.shape[:2], np.float64)
+    # A colour's log-odds are capped so that motion can still outvote a lone outlier.
+    logit[inside] = np.clip(colour, -10.0, 10.0).reshape(box_pixels.shape[:2])
     logit[inside] += cfg.motion_weight * still
     outside = np.ones(crop.shape[:2], bool)
     outside[inside] = False
