@@ -123,3 +123,33 @@ def test_eval_interactive_bad_input_is_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "a-file" in proc.stderr.strip().splitlines()[-1]
     assert set(json.loads(proc.stdout)) == {"init_J", "rounds", "auc_JF", "sequences"}
+
+
+def test_an_object_the_truth_hides_is_marked_absent_not_painted(tmp_path: Path) -> None:
+    from annotator.commands.eval_interactive import correct
+    from annotator.commands.propagate import add_box_objects, run_propagation
+    from annotator.core.model import AnnotationModel
+    from annotator.formats.palette import read_label_png
+    from annotator.propagation import PropagationPlan
+    from annotator.tracking.flow import FlowTracker
+    from annotator.tracking.geometry import mask_bbox
+    from annotator.video.frame_source import open_source
+
+    synthetic_davis(tmp_path, n=10)
+    labels = sorted((tmp_path / "Annotations/480p/shapes").glob("*.png"))
+    gts = [read_label_png(p) for p in labels]
+    tracker = FlowTracker()
+    with open_source(tmp_path / "JPEGImages/480p/shapes") as source:
+        model = AnnotationModel(len(source), history_bytes=0)
+        boxes = [mask_bbox(gts[0] == k) for k in (1, 2)]
+        ids = add_box_objects(model, tracker, source[0], 0, [b for b in boxes if b], None)
+        run_propagation(model, source, tracker, PropagationPlan.from_model(model, 0, "forward"))
+        before = {f: model.mask(ids[0], f) for f in range(10)}
+        hidden = gts[5].copy()
+        hidden[hidden == 1] = 0  # object 1 is not on frame 5 any more
+        correct(model, source, tracker, 5, hidden, list(zip(ids, (1, 2), strict=True)), "strokes")
+    cell = model.mask(ids[0], 5)
+    assert cell is not None and cell.absent and cell.locked
+    # nothing propagates from an absent frame: object 1's other frames are as they were
+    assert all(model.mask(ids[0], f) == before[f] for f in range(10) if f != 5)
+    assert model.mask(ids[1], 5) is not None and model.mask(ids[1], 5).locked

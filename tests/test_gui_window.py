@@ -606,6 +606,14 @@ def test_absent_from_here_clear_range_and_delete_are_undoable(  # type: ignore[n
     # Propagating again from frame 0 stops at the absent frames.
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert model.mask(1, 70).provenance is Provenance.PROPAGATED
+    # Shift+A: hidden on this one frame only.
+    window.show_frame(40)
+    qtbot.keyClick(window, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
+    assert model.mask(1, 40).absent and model.mask(1, 40).locked
+    assert model.mask(1, 39).rle is not None and model.mask(1, 41).rle is not None
+    assert "hidden on frame 40" in window.statusBar().currentMessage()
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert model.mask(1, 40).provenance is Provenance.PROPAGATED
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("10-19", True))
     object_actions.clear_frames_dialog(window)
     assert [f for f in range(90) if model.mask(1, f) is None] == list(range(10, 20))

@@ -6,7 +6,9 @@ Per sequence, through the same functions the window calls:
   (``add_box_objects``), which is then propagated to the end.
 - Rounds 1..R: the frame with the lowest J that is not yet a keyframe is
   picked; on it the user paints the strokes of ``annotator.commands.scribble``
-  for every object and applies the stroke tool (``stroke_edit``). Two other
+  for every object and applies the stroke tool (``stroke_edit``); an object
+  the truth does not show on that frame is marked absent there instead (the
+  window's "hidden on this frame"), which every user does alike. Two other
   users give upper bounds: ``correction="regions"`` sets exactly the two
   regions the strokes are painted on (the largest missing and the largest
   wrong region) to the truth, which is what a perfect stroke tool would do for
@@ -149,6 +151,11 @@ def correct(
     """One round's correction on ``frame``, then propagation both ways from it."""
     for object_id, truth_id in pairs:
         target = (truth == truth_id).astype(np.uint8)
+        if not target.any():
+            # The object is hidden or gone here: a person says so (the window's
+            # "hidden on this frame") instead of painting its mask out stroke by stroke.
+            model.apply(model.mark_absent(object_id, frame, frame + 1))
+            continue
         if correction == "truth":
             model.apply(user_mask_edit(model, object_id, frame, target, "ground truth"))
             continue

@@ -104,6 +104,13 @@ def build_menus(w: MainWindow) -> Shortcuts:
     )
     shortcuts.action(
         edit,
+        "Selected object &hidden on this frame",
+        "Shift+A",
+        lambda: object_actions.mark_hidden_here(w),
+        "Selected object is hidden on this frame only: absent here, and propagation stops here",
+    )
+    shortcuts.action(
+        edit,
         "&Clear the selected object's frames…",
         None,
         lambda: object_actions.clear_frames_dialog(w),

@@ -73,6 +73,16 @@ def mark_absent_from_here(w: MainWindow) -> None:
         )
 
 
+def mark_hidden_here(w: MainWindow) -> None:
+    """The selected object is hidden (or out of the shot) on this frame only."""
+    target = w.selected
+    n = w._guard("Hidden", lambda: w.controller.mark_absent(target, w.current, w.current + 1))
+    if n is not None:
+        w.statusBar().showMessage(
+            f"object {target} hidden on frame {w.current} (Ctrl+Z undoes)", 8000
+        )
+
+
 def clear_frames_dialog(w: MainWindow) -> None:
     """Ask for a frame range (``first-last``, 0-based) and clear the selected object there."""
     if w.controller.model is None:
