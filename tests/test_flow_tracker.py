@@ -242,3 +242,24 @@ def test_a_plain_patch_of_the_objects_brightness_matches_only_in_brightness() ->
     assert flat is not None and real is not None
     assert flat.match > 0.9 and real.match > 0.95
     assert real.pattern > 0.8 > 0.2 > flat.pattern
+
+
+def test_a_mask_that_holds_other_colours_than_its_keyframe_scores_low() -> None:
+    """The area alone cannot tell: a red disc's mask left on a blue disc of the same
+    size keeps its area, but no longer holds the object's colours."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    ground = np.clip(rng.normal((60, 140, 60), 6, (180, 320, 3)), 0, 255).astype(np.uint8)
+    disc = np.zeros((180, 320), np.uint8)
+    cv2.circle(disc, (160, 90), 40, 1, -1)
+    red, blue = ground.copy(), ground.copy()
+    red[disc > 0] = (200, 40, 40)
+    blue[disc > 0] = (40, 40, 200)
+    tracker = FlowTracker()
+    state = tracker.init(red, mask=disc)
+    [on_blue] = tracker.track(blue, [state])
+    assert jaccard(on_blue.mask, disc) > 0.95 and on_blue.score < 0.1
+    # The colour term is judged afresh on every frame, not carried along the run.
+    [on_red] = tracker.track(red, [on_blue.state])
+    assert on_red.score > 0.9

@@ -58,6 +58,14 @@ class ColourModel:
         table = np.clip(np.log(self.fg / self.bg), -MAX_COLOUR_LLR, MAX_COLOUR_LLR)
         return table.astype(np.float32)[index]
 
+    def fit(self, frame: np.ndarray, mask: np.ndarray) -> float:
+        """Mean clipped log-likelihood ratio over ``mask``'s pixels (h, w) of RGB ``frame``
+        (h, w, 3): how much what the mask holds looks like the object, not its surround."""
+        inside = mask > 0
+        if not inside.any():
+            return 0.0
+        return float(self.llr(frame)[inside].mean())
+
 
 def colour_index(frame: np.ndarray) -> np.ndarray:
     """(...,) int32 histogram bin of each RGB pixel of (..., 3) uint8."""

@@ -56,7 +56,7 @@ import numpy as np
 from annotator.tracking.appearance import ColourModel, CutWeights, snap_to_image
 from annotator.tracking.base import TrackResult, box_from_init
 from annotator.tracking.box_mask import BoxMaskConfig, box_mask
-from annotator.tracking.flow_score import frame_quality
+from annotator.tracking.flow_score import colour_quality, frame_quality
 from annotator.tracking.flowfield import PairFlow, warp_window
 from annotator.tracking.geometry import box_polygon, centre_of, mask_bbox
 from annotator.tracking.refind import LEAST_PATTERN, Look, Sighting, search_near
@@ -97,6 +97,8 @@ class FlowConfig:
     search_growth: the search reaches (1 + growth x frames lost) object sizes.
     search_frames: the search gives up after this many frames: the object has
         left, or what was lost was a keyframe's wrong part, not the object.
+    colour_score: the score is the running area quality times ``colour_quality``
+        to this power (``annotator.tracking.flow_score``); 0 leaves colour out.
     """
 
     preset: str = "medium"
@@ -116,6 +118,7 @@ class FlowConfig:
     least_added: float = 0.5
     search_growth: float = 0.5
     search_frames: int = 12
+    colour_score: float = 2.0
 
 
 # A search never reaches further than this many object sizes, so a long-lost
@@ -137,6 +140,8 @@ class FlowState:
     look: the keyframe's look, to re-find the object by (None: never re-found).
     seen: (cx, cy) where the object was last seen whole enough, frame pixels.
     lost_for: frames since then, while the mask is under ``lost_area``.
+    key_fit: ``colours.fit`` of the keyframe's own mask, what a mask's colour fit is
+        measured against (``flow_score.colour_quality``).
     """
 
     gray: np.ndarray
@@ -146,6 +151,7 @@ class FlowState:
     look: Look | None = field(default=None, repr=False)
     seen: tuple[float, float] | None = None
     lost_for: int = 0
+    key_fit: float = 0.0
 
     @property
     def mask(self) -> np.ndarray:
@@ -185,6 +191,7 @@ class FlowTracker:
         if mask is None:
             mask = box_mask(frame, found, neighbour, self.config.box)
         binary = (mask > 0).astype(np.uint8)
+        colours = ColourModel.learn(frame, binary)
         # GrabCut's mask from a box often holds some background: when the run sheds
         # it, the mask shrinks as if the object were hidden, and a search would put
         # that background back. Only a mask the user made is a look to search by.
@@ -192,9 +199,10 @@ class FlowTracker:
         return FlowState(
             self.gray(frame),
             binary.astype(np.float32),
-            ColourModel.learn(frame, binary),
+            colours,
             look=look,
             seen=centre_of(binary),
+            key_fit=colours.fit(frame, binary),
         )
 
     def track(self, frame: np.ndarray, states: list[FlowState]) -> list[TrackResult]:
@@ -260,8 +268,12 @@ class FlowTracker:
         area = float(np.count_nonzero(part))
         quality = frame_quality(area, float(np.count_nonzero(previous)))
         confidence = st.confidence * quality if area > 0 else 0.0
+        score = confidence
+        if cfg.colour_score > 0 and area > 0:
+            fit = st.colours.fit(frame[y0:y1, x0:x1], part)
+            score *= colour_quality(fit, st.key_fit) ** cfg.colour_score
         state = replace(st, gray=gray, prob=prob, confidence=confidence)
-        return self._reacquire(frame, int(area), self._result(mask, confidence, state))
+        return self._reacquire(frame, int(area), self._result(mask, score, state))
 
     def _reacquire(self, frame: np.ndarray, area: int, result: TrackResult) -> TrackResult:
         """``result``, or the object found again by its keyframe's look when its mask is lost.
