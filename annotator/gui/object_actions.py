@@ -65,22 +65,20 @@ def delete(w: MainWindow, object_id: int) -> None:
 
 def mark_absent_from_here(w: MainWindow) -> None:
     """The selected object has left the shot: absent from this frame to the end."""
-    target = w.selected
-    n = w._guard("Absent", lambda: w.controller.mark_absent(target, w.current, w.frame_count))
-    if n is not None:
-        w.statusBar().showMessage(
-            f"object {target} absent from frame {w.current} on (Ctrl+Z undoes)", 8000
-        )
+    _mark_absent(w, "Absent", w.frame_count, f"absent from frame {w.current} on")
 
 
 def mark_hidden_here(w: MainWindow) -> None:
     """The selected object is hidden (or out of the shot) on this frame only."""
+    _mark_absent(w, "Hidden", w.current + 1, f"hidden on frame {w.current}")
+
+
+def _mark_absent(w: MainWindow, title: str, stop: int, said: str) -> None:
+    """Mark the selected object absent from the current frame to ``stop`` (exclusive)."""
     target = w.selected
-    n = w._guard("Hidden", lambda: w.controller.mark_absent(target, w.current, w.current + 1))
+    n = w._guard(title, lambda: w.controller.mark_absent(target, w.current, stop))
     if n is not None:
-        w.statusBar().showMessage(
-            f"object {target} hidden on frame {w.current} (Ctrl+Z undoes)", 8000
-        )
+        w.statusBar().showMessage(f"object {target} {said} (Ctrl+Z undoes)", 8000)
 
 
 def clear_frames_dialog(w: MainWindow) -> None:

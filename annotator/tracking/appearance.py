@@ -64,7 +64,8 @@ class ColourModel:
         inside = mask > 0
         if not inside.any():
             return 0.0
-        return float(self.llr(frame)[inside].mean())
+        # Only the mask's pixels are looked up: this runs on every tracked frame.
+        return float(self.llr(frame[inside]).mean())
 
 
 def colour_index(frame: np.ndarray) -> np.ndarray:
