@@ -284,3 +284,34 @@ def test_a_stroke_on_a_part_the_keyframe_lacks_does_not_move_the_mask_there() ->
         assert out[100:150, 20:90].mean() > 0.95  # the pilot is in either way
         if wing_stays:
             assert mask_iou(out, truth) > 0.95
+
+
+def test_a_colour_the_keyframe_shows_around_its_object_counts_as_background() -> None:
+    from annotator.tracking.appearance import HIST_BINS, colour_index
+    from annotator.tracking.strokes import colour_counts, local_llr, ring_around
+
+    red, blue, grey = (200, 30, 30), (30, 30, 200), (120, 120, 120)
+    key = np.full((H, W, 3), grey, np.uint8)
+    key[10:110, 30:150] = blue  # the pool the object stands in, left out of its mask
+    key[40:80, 60:120] = red
+    key_mask = np.zeros((H, W), bool)
+    key_mask[40:80, 60:120] = True
+    inside = colour_counts(key, key_mask)
+    around = colour_counts(key, ring_around(key_mask, 30.0))
+    bins = colour_index(np.array([[red, blue]], np.uint8))[0]
+    assert inside[bins[0]] > 0 and inside[bins[1]] == 0
+    assert around[bins[1]] > 0 and around[bins[0]] == 0
+    assert inside.shape == around.shape == (HIST_BINS**3,)
+    # On a frame where the mask wrongly holds some of the pool as well, its colour
+    # looks like the object's from that frame alone, and like background with the keyframe.
+    frame = np.full((H, W, 3), grey, np.uint8)
+    frame[40:70, 60:120] = red
+    frame[70:100, 60:120] = blue
+    mask = np.zeros((H, W), np.uint8)
+    mask[40:100, 60:120] = 1
+    marks = np.zeros((H, W), np.uint8)
+    marks[50:55, 80:100] = 1
+    alone = local_llr(frame, mask, marks)
+    told = local_llr(frame, mask, marks, inside, around)
+    assert alone[85, 90] > 0 > told[85, 90]
+    assert told[45, 90] > 0

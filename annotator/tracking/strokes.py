@@ -6,9 +6,12 @@ one point). The mask is then recomputed near the strokes by a graph cut
 (``appearance.min_cut``) whose terms are:
 
 - hard constraints: stroke pixels take the stroke's label;
-- colour: log-ratio of local colour histograms, half learnt from the current
-  mask around the strokes and half from the stroke pixels themselves, so a
-  stroke over a missed part teaches the model that part's colour;
+- colour: log-ratio of local colour histograms, learnt from the current
+  mask around the strokes, from the stroke pixels themselves (so a stroke
+  over a missed part teaches the model that part's colour) and from the
+  nearest keyframe's object; where the object is placed again from the
+  keyframe (see ``lost_object``), a ring around the keyframe's object counts
+  for the background too (so a reflection or a shadow it left out stays out);
 - prior: the current mask's signed distance, weighted by the square of the
   distance from the strokes over the reach, so it is nil under the strokes
   and holds further away;
@@ -157,9 +160,11 @@ def apply_strokes(
     size = np.sqrt(max(int(current.sum()), int(painted.sum()), ref_area) / np.pi)
     known = None
     if reference is not None and ref_area:
-        known = np.bincount(
-            colour_index(reference[0])[reference[1] > 0], minlength=HIST_BINS**3
-        ).astype(np.float32)
+        known = colour_counts(reference[0], reference[1] > 0)
+    # The keyframe's surroundings count as background only where its object is
+    # placed again: elsewhere the keyframe is often a rough mask, and parts of the
+    # object it left out would count as background (boat, drift-turn on the fit part).
+    known_around = None
     reach = float(np.clip(weights.reach * size, weights.min_reach_px, weights.max_reach_px))
     reach += radius
     base = current
@@ -170,6 +175,7 @@ def apply_strokes(
             kept = lost_object(current, moved, labels, ref_area, strokes, frame, reference)
         if moved is not None and kept is not None:
             current = kept
+            known_around = colour_counts(reference[0], ring_around(reference[1] > 0, size))
             base = current | moved
             gap = cv2.distanceTransform((labels != 1).astype(np.uint8), cv2.DIST_L2, 3)
             reach = max(reach, float(gap[moved > 0].max()) + radius + weights.min_reach_px)
@@ -196,7 +202,8 @@ def apply_strokes(
     cut = prior_mask
     for _ in range(weights.iterations):
         # Later passes learn colour from the last cut, as GrabCut does.
-        logit = weights.colour * local_llr(image, cut, marks, known) + prior
+        llr = local_llr(image, cut, marks, known, known_around)
+        logit = weights.colour * llr + prior
         cut = min_cut(image, logit.astype(np.float32), force_fg, force_bg, weights.smooth)
         cut = keep_changes_touching(old, cut, marks)
     out = current.copy()
@@ -294,14 +301,19 @@ def drop_stroked_parts(
 
 
 def local_llr(
-    image: np.ndarray, mask: np.ndarray, marks: np.ndarray, known: np.ndarray | None = None
+    image: np.ndarray,
+    mask: np.ndarray,
+    marks: np.ndarray,
+    known: np.ndarray | None = None,
+    known_around: np.ndarray | None = None,
 ) -> np.ndarray:
     """(h, w) float32 colour log-likelihood ratio, object against background.
 
     Each side's histogram is the mean of the current mask's pixels of that side
     and (where painted) that side's stroke pixels, so a few stroke pixels
-    count as much as the whole window. ``known``: (bins^3,) colour counts of
-    the object elsewhere, a third part of the object's side.
+    count as much as the whole window. ``known``, ``known_around``: (bins^3,)
+    colour counts of the object and of its surroundings on another frame, a
+    third part of each side.
     """
     index = colour_index(image)
     size = HIST_BINS**3
@@ -321,9 +333,20 @@ def local_llr(
         return mixed / mixed.sum()
 
     fg = side((mask > 0) & (marks != 2), marks == 1, known)
-    bg = side((mask == 0) & (marks != 1), marks == 2, None)
+    bg = side((mask == 0) & (marks != 1), marks == 2, known_around)
     table = np.log(fg / bg).astype(np.float32)
     return table[index]
+
+
+def colour_counts(image: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """(bins^3,) float32 colour counts of ``image`` (H, W, 3) RGB over ``where`` (H, W) bool."""
+    return np.bincount(colour_index(image)[where], minlength=HIST_BINS**3).astype(np.float32)
+
+
+def ring_around(mask: np.ndarray, width: float) -> np.ndarray:
+    """(H, W) bool: the pixels outside ``mask`` (H, W) bool within ``width`` px of it."""
+    away = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 3)
+    return (away > 0) & (away <= width)
 
 
 def keep_changes_touching(old: np.ndarray, new: np.ndarray, marks: np.ndarray) -> np.ndarray:
