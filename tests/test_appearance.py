@@ -27,7 +27,7 @@ def test_a_drifted_mask_snaps_back_onto_the_object() -> None:
     assert colours.llr(frame)[disc > 0].mean() > 1 > -1 > colours.llr(frame)[disc == 0].mean()
     drifted = np.roll(disc, 6, axis=1).astype(np.float32)  # 6 px to the right
     assert jaccard(drifted, disc) < 0.85
-    snapped = snap_to_image(frame, drifted, colours, CutWeights())
+    snapped = snap_to_image(frame, drifted, colours.llr(frame), CutWeights())
     assert jaccard(snapped, disc) > 0.95
     assert snapped.dtype == np.uint8 and snapped.shape == disc.shape
 
@@ -39,7 +39,7 @@ def test_only_a_band_around_the_carried_boundary_can_change() -> None:
     small = np.zeros_like(disc, dtype=np.float32)
     small[55:65, 75:85] = 1
     weights = CutWeights(band_px=4)
-    snapped = snap_to_image(frame, small, colours, weights)
+    snapped = snap_to_image(frame, small, colours.llr(frame), weights)
     ys, xs = np.nonzero(snapped)
     assert xs.min() >= 75 - 5 and xs.max() <= 85 + 5 and ys.min() >= 55 - 5
     # Far from the carried mask, nothing appears even where colour says "object".
@@ -53,14 +53,14 @@ def test_thin_parts_survive_when_colour_does_not_object() -> None:
     frame[line > 0] = (210, 50, 50)
     mask = (disc | line).astype(np.float32)
     colours = ColourModel.learn(frame, mask.astype(np.uint8))
-    snapped = snap_to_image(frame, mask, colours, CutWeights())
+    snapped = snap_to_image(frame, mask, colours.llr(frame), CutWeights())
     assert snapped[20:100, 20:22].mean() > 0.9
 
 
 def test_an_empty_carried_mask_stays_empty() -> None:
     frame, disc = scene()
     colours = ColourModel.learn(frame, disc)
-    out = snap_to_image(frame, np.zeros(disc.shape, np.float32), colours, CutWeights())
+    out = snap_to_image(frame, np.zeros(disc.shape, np.float32), colours.llr(frame), CutWeights())
     assert not out.any()
 
 
@@ -73,7 +73,7 @@ def test_a_wire_across_the_object_stays_background() -> None:
     frame[wire > 0] = (195, 55, 50)
     carried = (disc & (1 - wire)).astype(np.float32)
     colours = ColourModel.learn(frame, carried.astype(np.uint8))
-    snapped = snap_to_image(frame, carried, colours, CutWeights())
+    snapped = snap_to_image(frame, carried, colours.llr(frame), CutWeights())
     assert not snapped[wire > 0].any()
-    filled = snap_to_image(frame, carried, colours, CutWeights(keep_holes=False))
+    filled = snap_to_image(frame, carried, colours.llr(frame), CutWeights(keep_holes=False))
     assert filled[35:85, 79].mean() > 0.5  # without it, smoothness fills the wire in

@@ -105,15 +105,16 @@ class CutWeights:
 def snap_to_image(
     frame: np.ndarray,
     prob: np.ndarray,
-    colours: ColourModel | None,
+    colour: np.ndarray | None,
     weights: CutWeights,
     unsure: np.ndarray | None = None,
 ) -> np.ndarray:
     """The mask (h, w) uint8 0/1 that best fits shape, colour and image edges.
 
     frame: (h, w, 3) RGB window; prob: (h, w) float32 carried mask in [0, 1];
-    unsure: optional (h, w) bool, pixels whose carried value is not to be
-    trusted (flow inconsistent there): their shape term is halved.
+    colour: (h, w) float32, the window's ``ColourModel.llr`` (None: shape and
+    edges only); unsure: optional (h, w) bool, pixels whose carried value is
+    not to be trusted (flow inconsistent there): their shape term is halved.
     """
     carried = prob > 0.5
     if not carried.any():
@@ -124,8 +125,8 @@ def snap_to_image(
         logit = np.sign(logit) * np.maximum(np.abs(logit), weights.min_logit)
     if unsure is not None:
         logit = np.where(unsure, logit * 0.5, logit)
-    if colours is not None:
-        logit = logit + weights.colour * colours.llr(frame)
+    if colour is not None:
+        logit = logit + weights.colour * colour
     # Outside the band the label is fixed: a large cost either way.
     fixed = np.abs(dist) > weights.band_px
     if weights.keep_holes:

@@ -255,8 +255,11 @@ class FlowTracker:
         back, error = flow.at(x0, y0, x1, y1)
         carried = warp_window(st.prob, back, x0, y0)
         unsure = error > cfg.consistency_px
+        window = frame[y0:y1, x0:x1]
+        # The snap and the score both weigh the window's colours: looked up once.
+        colour = st.colours.llr(window) if cfg.refine or cfg.colour_score > 0 else None
         if cfg.refine and (carried > 0.5).any():
-            part = snap_to_image(frame[y0:y1, x0:x1], carried, st.colours, cfg.cut, unsure)
+            part = snap_to_image(window, carried, colour, cfg.cut, unsure)
             soft = part.astype(np.float32)
         else:
             part = (carried > 0.5).astype(np.uint8)
@@ -269,8 +272,8 @@ class FlowTracker:
         quality = frame_quality(area, float(np.count_nonzero(previous)))
         confidence = st.confidence * quality if area > 0 else 0.0
         score = confidence
-        if cfg.colour_score > 0 and area > 0:
-            fit = st.colours.fit(frame[y0:y1, x0:x1], part)
+        if colour is not None and cfg.colour_score > 0 and area > 0:
+            fit = float(colour[part > 0].mean())
             score *= colour_quality(fit, st.key_fit) ** cfg.colour_score
         state = replace(st, gray=gray, prob=prob, confidence=confidence)
         return self._reacquire(frame, int(area), self._result(mask, score, state))
@@ -312,9 +315,9 @@ class FlowTracker:
         height, width = placed.shape
         x0, y0 = max(x - pad, 0), max(y - pad, 0)
         x1, y1 = min(x + w + pad, width), min(y + h + pad, height)
-        part = snap_to_image(
-            frame[y0:y1, x0:x1], placed[y0:y1, x0:x1].astype(np.float32), st.colours, cfg.cut
-        )
+        window = frame[y0:y1, x0:x1]
+        carried = placed[y0:y1, x0:x1].astype(np.float32)
+        part = snap_to_image(window, carried, st.colours.llr(window), cfg.cut)
         again = np.zeros_like(placed)
         again[y0:y1, x0:x1] = part
         log.debug("object found again after %d frames (match %.3f)", lost_for, seen.match)
