@@ -175,6 +175,10 @@ def test_no_weights_says_where_it_looked(tmp_path: Path, short_tennis: Path) -> 
     assert "no SiamMask weights found" in proc.stderr and str(tmp_path) in proc.stderr
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_ctrl_c_leaves_valid_output(
     tmp_path: Path, tennis_dir: Path, seeded_weights_file: Path
@@ -199,6 +203,9 @@ def test_ctrl_c_leaves_valid_output(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A runner started in the background (``cmd &`` in a script) ignores SIGINT,
+        # and a child would inherit that and never see the Ctrl-C this test sends.
+        preexec_fn=_default_sigint,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
