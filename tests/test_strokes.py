@@ -287,8 +287,8 @@ def test_a_stroke_on_a_part_the_keyframe_lacks_does_not_move_the_mask_there() ->
 
 
 def test_a_colour_the_keyframe_shows_around_its_object_counts_as_background() -> None:
-    from annotator.tracking.appearance import HIST_BINS, colour_index
-    from annotator.tracking.strokes import colour_counts, local_llr, ring_around
+    from annotator.tracking.appearance import HIST_BINS, colour_counts, colour_index
+    from annotator.tracking.strokes import local_llr, ring_around
 
     red, blue, grey = (200, 30, 30), (30, 30, 200), (120, 120, 120)
     key = np.full((H, W, 3), grey, np.uint8)
@@ -296,8 +296,8 @@ def test_a_colour_the_keyframe_shows_around_its_object_counts_as_background() ->
     key[40:80, 60:120] = red
     key_mask = np.zeros((H, W), bool)
     key_mask[40:80, 60:120] = True
-    inside = colour_counts(key, key_mask)
-    around = colour_counts(key, ring_around(key_mask, 30.0))
+    inside = colour_counts(colour_index(key), key_mask)
+    around = colour_counts(colour_index(key), ring_around(key_mask, 30.0))
     bins = colour_index(np.array([[red, blue]], np.uint8))[0]
     assert inside[bins[0]] > 0 and inside[bins[1]] == 0
     assert around[bins[1]] > 0 and around[bins[0]] == 0

@@ -47,9 +47,8 @@ class ColourModel:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
         around = (cv2.dilate(inside.astype(np.uint8), kernel) > 0) & ~inside
         index = colour_index(frame)
-        size = HIST_BINS**3
-        fg = np.bincount(index[inside], minlength=size).astype(np.float32) + HIST_PRIOR
-        bg = np.bincount(index[around], minlength=size).astype(np.float32) + HIST_PRIOR
+        fg = colour_counts(index, inside) + HIST_PRIOR
+        bg = colour_counts(index, around) + HIST_PRIOR
         return cls(fg / fg.sum(), bg / bg.sum())
 
     def llr(self, frame: np.ndarray) -> np.ndarray:
@@ -72,6 +71,12 @@ def colour_index(frame: np.ndarray) -> np.ndarray:
     """(...,) int32 histogram bin of each RGB pixel of (..., 3) uint8."""
     q = (frame // (256 // HIST_BINS)).astype(np.int32)
     return (q[..., 0] * HIST_BINS + q[..., 1]) * HIST_BINS + q[..., 2]
+
+
+def colour_counts(index: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """(bins^3,) float32 counts of the ``colour_index`` bins ``index`` (H, W) over
+    ``where`` (H, W) bool."""
+    return np.bincount(index[where], minlength=HIST_BINS**3).astype(np.float32)
 
 
 @dataclass(frozen=True)

@@ -256,9 +256,12 @@ class FlowTracker:
         carried = warp_window(st.prob, back, x0, y0)
         unsure = error > cfg.consistency_px
         window = frame[y0:y1, x0:x1]
-        # The snap and the score both weigh the window's colours: looked up once.
-        colour = st.colours.llr(window) if cfg.refine or cfg.colour_score > 0 else None
-        if cfg.refine and (carried > 0.5).any():
+        something = bool((carried > 0.5).any())
+        # The snap and the score both weigh the window's colours: looked up once, and
+        # not at all for an empty mask, which neither snaps nor has a colour fit.
+        wanted = something and (cfg.refine or cfg.colour_score > 0)
+        colour = st.colours.llr(window) if wanted else None
+        if cfg.refine and something:
             part = snap_to_image(window, carried, colour, cfg.cut, unsure)
             soft = part.astype(np.float32)
         else:

@@ -36,7 +36,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from annotator.tracking.appearance import HIST_BINS, HIST_PRIOR, colour_index, min_cut
+from annotator.tracking.appearance import (
+    HIST_BINS,
+    HIST_PRIOR,
+    colour_counts,
+    colour_index,
+    min_cut,
+)
 from annotator.tracking.geometry import centre_of, signed_distance
 from annotator.tracking.refind import Look, pattern_near, relocate
 
@@ -160,7 +166,8 @@ def apply_strokes(
     size = np.sqrt(max(int(current.sum()), int(painted.sum()), ref_area) / np.pi)
     known = None
     if reference is not None and ref_area:
-        known = colour_counts(reference[0], reference[1] > 0)
+        ref_index = colour_index(reference[0])
+        known = colour_counts(ref_index, reference[1] > 0)
     # The keyframe's surroundings count as background only where its object is
     # placed again: elsewhere the keyframe is often a rough mask, and parts of the
     # object it left out would count as background (boat, drift-turn on the fit part).
@@ -175,7 +182,7 @@ def apply_strokes(
             kept = lost_object(current, moved, labels, ref_area, strokes, frame, reference)
         if moved is not None and kept is not None:
             current = kept
-            known_around = colour_counts(reference[0], ring_around(reference[1] > 0, size))
+            known_around = colour_counts(ref_index, ring_around(reference[1] > 0, size))
             base = current | moved
             gap = cv2.distanceTransform((labels != 1).astype(np.uint8), cv2.DIST_L2, 3)
             reach = max(reach, float(gap[moved > 0].max()) + radius + weights.min_reach_px)
@@ -321,7 +328,7 @@ def local_llr(
     def histogram(where: np.ndarray) -> np.ndarray | None:
         if not where.any():
             return None
-        counts = np.bincount(index[where], minlength=size).astype(np.float32)
+        counts = colour_counts(index, where)
         return counts / counts.sum()
 
     def side(current: np.ndarray, painted: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
@@ -336,11 +343,6 @@ def local_llr(
     bg = side((mask == 0) & (marks != 1), marks == 2, known_around)
     table = np.log(fg / bg).astype(np.float32)
     return table[index]
-
-
-def colour_counts(image: np.ndarray, where: np.ndarray) -> np.ndarray:
-    """(bins^3,) float32 colour counts of ``image`` (H, W, 3) RGB over ``where`` (H, W) bool."""
-    return np.bincount(colour_index(image)[where], minlength=HIST_BINS**3).astype(np.float32)
 
 
 def ring_around(mask: np.ndarray, width: float) -> np.ndarray:
