@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from annotator.metrics import jaccard
-from annotator.tracking.appearance import ColourModel, CutWeights, snap_to_image
+from annotator.tracking.appearance import ColourModel, CutWeights, min_cut, snap_to_image
 
 
 def scene() -> tuple[np.ndarray, np.ndarray]:
@@ -77,3 +77,23 @@ def test_a_wire_across_the_object_stays_background() -> None:
     assert not snapped[wire > 0].any()
     filled = snap_to_image(frame, carried, colours.llr(frame), CutWeights(keep_holes=False))
     assert filled[35:85, 79].mean() > 0.5  # without it, smoothness fills the wire in
+
+
+def test_a_large_cut_solved_coarse_to_fine_matches_the_full_cut() -> None:
+    frame, disc = scene()
+    colours = ColourModel.learn(frame, disc)
+    # Weak colour terms, as where a lost object is placed again: the slow case.
+    logit = (0.3 * colours.llr(frame)).astype(np.float32)
+    force_fg = np.zeros(disc.shape, bool)
+    force_bg = np.zeros(disc.shape, bool)
+    force_fg[60, 60:100] = True  # a foreground stroke across the disc
+    force_bg[5, :] = True
+    force_bg[58:62, 140:150] = True  # a background stroke, odd rows and columns included
+    full = min_cut(frame, logit, force_fg, force_bg, 16.0)
+    coarse = min_cut(frame, logit, force_fg, force_bg, 16.0, max_pixels=1000)
+    assert jaccard(full, disc) > 0.9
+    assert jaccard(coarse, full) > 0.97
+    assert coarse[force_fg].all() and not coarse[force_bg].any()
+    assert coarse.dtype == np.uint8 and coarse.shape == disc.shape
+    # Under the size limit nothing changes.
+    assert np.array_equal(min_cut(frame, logit, force_fg, force_bg, 16.0, max_pixels=10**6), full)

@@ -115,11 +115,20 @@ def test_the_benchmark_cases_do_real_corrections() -> None:
     from annotator.propagation import mask_iou
 
     frame, cases = _cases(427, 240)
-    truth = cases["stroke_across_the_frame"][0]
-    for name in ("missed_half_foreground_stroke", "wrong_band_background_stroke"):
-        mask, strokes = cases[name]
-        assert strokes, name
-        assert mask_iou(apply_strokes(frame, mask, strokes), truth) > mask_iou(mask, truth) + 0.2
+    truth = cases["stroke_across_the_frame"].mask
+    for name in (
+        "missed_half_foreground_stroke",
+        "wrong_band_background_stroke",
+        "lost_object_placed_from_keyframe",
+    ):
+        case = cases[name]
+        assert case.strokes, name
+        after = apply_strokes(frame, case.mask, case.strokes, reference=case.reference)
+        assert mask_iou(after, truth) > mask_iou(case.mask, truth) + 0.2, name
+    # The lost disc is placed whole from its keyframe, not grown around the stroke.
+    lost = cases["lost_object_placed_from_keyframe"]
+    placed = apply_strokes(frame, lost.mask, lost.strokes, reference=lost.reference)
+    assert mask_iou(placed, truth) > 0.9
 
 
 def moving_object() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -2,7 +2,9 @@
 
 The tool should answer within 150 ms, so that it feels live. Each case times
 ``apply_strokes`` against the plain brush (``paint_stroke``) on the same
-stroke, measured in the same run.
+stroke, measured in the same run. The slowest case is usually the lost object:
+the mask is empty, and the keyframe's mask is moved onto the stroke, so the
+cut spans the whole object and more.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,27 +33,53 @@ def _times_ms(call: Callable[[], object], repeats: int) -> list[float]:
     return out
 
 
-def _cases(
-    width: int, height: int
-) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, list[Stroke]]]]:
-    """A frame with a large disc (radius height/4), and per case the mask and the strokes."""
-    frames, _ = render_frames(2, width, height)
-    frame = frames[0].copy()
+@dataclass(frozen=True)
+class StrokeCase:
+    """A correction to time: the mask (H, W) uint8 before it, the strokes, and the
+    keyframe (RGB (H, W, 3), its mask (H, W) uint8) when the tool is given one."""
+
+    mask: np.ndarray
+    strokes: list[Stroke]
+    reference: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def _with_disc(
+    background: np.ndarray, cx: float, cy: float, r: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``background`` (H, W, 3) RGB with a reddish textured disc of radius ``r`` at
+    (cx, cy), and the disc's mask (H, W) uint8. The texture moves with the disc."""
+    height, width = background.shape[:2]
     yy, xx = np.mgrid[0:height, 0:width]
-    cx, cy, r = width / 2, height / 2, height / 4
     disc = (xx - cx) ** 2 + (yy - cy) ** 2 <= r * r
-    frame[disc] = (frame[disc] // 2 + np.array([120, 20, 20], np.uint8)).astype(np.uint8)
-    truth = disc.astype(np.uint8)
+    side = int(2 * r) + 2
+    texture = np.resize(background, (side, side, 3)) // 2 + np.array([120, 20, 20], np.uint8)
+    ys, xs = np.nonzero(disc)
+    frame = background.copy()
+    frame[ys, xs] = texture[ys - ys.min(), xs - xs.min()]
+    return frame, disc.astype(np.uint8)
+
+
+def _cases(width: int, height: int) -> tuple[np.ndarray, dict[str, StrokeCase]]:
+    """A frame with a large disc (radius height/4), and per case the correction."""
+    frames, _ = render_frames(2, width, height)
+    cx, cy, r = width / 2, height / 2, height / 4
+    frame, truth = _with_disc(frames[0], cx, cy, r)
     half = truth.copy()
     half[:, int(cx) :] = 0
     band = truth.copy()
     band[int(cy - r) : int(cy + r), int(cx + r) : int(cx + r + 60)] = 1
     across = Stroke(((0.0, cy + r + 20), (float(width - 1), cy + r + 20)), 4.0, False)
+    # The keyframe shows the disc a radius and a half to the left; the mask has lost it.
+    keyframe = _with_disc(frames[1], cx - 1.5 * r, cy, r)
+    empty = np.zeros_like(truth)
     return frame, {
-        "missed_half_foreground_stroke": (half, correction_strokes(truth, half)),
-        "wrong_band_background_stroke": (band, correction_strokes(truth, band)),
-        "click_in_missed_half": (half, [Stroke(((cx + r / 2, cy),), 4.0, True)]),
-        "stroke_across_the_frame": (truth, [across]),
+        "missed_half_foreground_stroke": StrokeCase(half, correction_strokes(truth, half)),
+        "wrong_band_background_stroke": StrokeCase(band, correction_strokes(truth, band)),
+        "click_in_missed_half": StrokeCase(half, [Stroke(((cx + r / 2, cy),), 4.0, True)]),
+        "stroke_across_the_frame": StrokeCase(truth, [across]),
+        "lost_object_placed_from_keyframe": StrokeCase(
+            empty, correction_strokes(truth, empty), keyframe
+        ),
     }
 
 
@@ -58,15 +87,16 @@ def bench_stroke(repeats: int = 20, width: int = 854, height: int = 480) -> dict
     """Median, 95th percentile and worst time per case, in ms, and the brush's median."""
     frame, cases = _cases(width, height)
     results: dict[str, dict[str, float]] = {}
-    for name, (mask, strokes) in cases.items():
+    for name, case in cases.items():
 
-        def snap_once(m: np.ndarray = mask, s: list[Stroke] = strokes) -> None:
-            apply_strokes(frame, m, s)
+        def snap_once(c: StrokeCase = case) -> None:
+            apply_strokes(frame, c.mask, c.strokes, reference=c.reference)
 
         snap = _times_ms(snap_once, repeats)
 
-        def brush(m: np.ndarray = mask, s: list[Stroke] = strokes) -> None:
-            for st in s:
+        def brush(c: StrokeCase = case) -> None:
+            m = c.mask
+            for st in c.strokes:
                 paint_stroke(m, st.points, st.radius, int(st.foreground))
 
         plain = _times_ms(brush, repeats)
