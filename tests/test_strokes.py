@@ -324,3 +324,32 @@ def test_a_colour_the_keyframe_shows_around_its_object_counts_as_background() ->
     told = local_llr(frame, mask, marks, inside, around)
     assert alone[85, 90] > 0 > told[85, 90]
     assert told[45, 90] > 0
+
+
+def test_a_lost_object_that_grew_past_its_keyframe_comes_back_whole() -> None:
+    """The keyframe cannot be placed on the stroke (the object came closer and is twice
+    its keyframe's size), yet the mask is lost: the keyframe's colours may bring back
+    the object as far as three of its radii from the stroke, not just a band around it,
+    and the empty mask does not hold the cut back (motocross-bumps on the train split)."""
+    import cv2
+
+    from annotator.propagation import mask_iou
+    from annotator.tracking.refind import relocate
+
+    rng = np.random.default_rng(11)
+    h, w = 240, 360
+    background = rng.integers(0, 110, (h, w, 3), dtype=np.uint8)
+    pattern = rng.integers(150, 255, (9, 12, 3), dtype=np.uint8)
+    key_frame, frame = background.copy(), background.copy()
+    key_mask, truth = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
+    key_frame[20:65, 20:80] = cv2.resize(pattern, (60, 45), interpolation=cv2.INTER_NEAREST)
+    key_mask[20:65, 20:80] = 1
+    frame[75:165, 120:240] = cv2.resize(pattern, (120, 90), interpolation=cv2.INTER_NEAREST)
+    truth[75:165, 120:240] = 1
+    lost = np.zeros((h, w), np.uint8)
+    stroke = Stroke(((130.0, 120.0), (150.0, 120.0)), 2.0, True)
+    fg = stroke_labels((h, w), [stroke]) == 1
+    assert relocate(key_frame, key_mask, frame, fg, lost > 0) is None
+    after = apply_strokes(frame, lost, [stroke], reference=(key_frame, key_mask))
+    assert mask_iou(after, truth) > 0.9
+    assert after[truth == 0].sum() < 0.05 * truth.sum()

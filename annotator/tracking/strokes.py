@@ -14,7 +14,8 @@ one point). The mask is then recomputed near the strokes by a graph cut
   for the background too (so a reflection or a shadow it left out stays out);
 - prior: the current mask's signed distance, weighted by the square of the
   distance from the strokes over the reach, so it is nil under the strokes
-  and holds further away;
+  and holds further away (none where the mask has lost the object and its
+  keyframe cannot be placed on the stroke: see ``LOST_REACH``);
 - smoothness: the contrast-sensitive Potts term, so the new edge follows
   image edges.
 
@@ -43,33 +44,9 @@ from annotator.tracking.appearance import (
     colour_index,
     min_cut,
 )
-from annotator.tracking.geometry import centre_of, signed_distance
-from annotator.tracking.refind import Look, pattern_near, relocate
-
-# The current mask has lost the object when it holds less than this share of the
-# keyframe's mask moved onto the stroke,
-LOST = 0.5
-# ... and the foreground stroke lies (median) farther than this from the mask,
-LOST_AWAY_PX = 20.0
-# ... and the mask is smaller than this share of the keyframe's. A mask as big
-# (the tracker followed something else) has lost the object when the foreground
-# stroke lies wholly farther than LOST_AWAY_PX from it and the parts a background
-# stroke touches hold at least WRONG of it; a part the moved keyframe covers by
-# KEEP or more is the object's, not the tracker's mistake.
-SMALL = 0.5
-WRONG = 0.5
-KEEP = 0.5
-# Before parts of a mask go as the tracker's mistake, the keyframe's look is matched
-# around the mask, shifted by up to STILL_THERE_REACH of the keyframe's size: a mask
-# that looks clearly more like the keyframe (by STILL_THERE_MARGIN in correlation) than
-# the place found for the stroke holds the object, and the stroke marks a part of it
-# the keyframe lacks (a paraglider's pilot under a keyframe of its wing: 0.95 against
-# 0.29), not where the object went. A look-alike the tracker followed ties, and goes.
-# A part is smaller than the object: foreground strokes longer than the mask's
-# equivalent diameter say the mask is not the object, whatever it looks like (on
-# surf a keyframe of leftover specks "matched" specks of the same sky).
-STILL_THERE_REACH = 0.25
-STILL_THERE_MARGIN = 0.2
+from annotator.tracking.geometry import signed_distance
+from annotator.tracking.lost_object import LOST_REACH, lost_object, lost_where_unplaced
+from annotator.tracking.refind import relocate
 
 
 @dataclass(frozen=True)
@@ -178,6 +155,7 @@ def apply_strokes(
     reach = float(np.clip(weights.reach * size, weights.min_reach_px, weights.max_reach_px))
     reach += radius
     base = current
+    unplaced = False
     if reference is not None and ref_area:
         moved = relocate(reference[0], reference[1], frame, labels == 1, labels == 2)
         kept = None
@@ -189,6 +167,9 @@ def apply_strokes(
             base = current | moved
             gap = cv2.distanceTransform((labels != 1).astype(np.uint8), cv2.DIST_L2, 3)
             reach = max(reach, float(gap[moved > 0].max()) + radius + weights.min_reach_px)
+        elif moved is None and lost_where_unplaced(current, labels, ref_area):
+            reach = max(reach, LOST_REACH * size + radius)
+            unplaced = True
     ys, xs = np.nonzero(painted | (base > 0) & (base != current))
     pad = int(np.ceil(reach))
     x0, y0 = max(int(xs.min()) - pad, 0), max(int(ys.min()) - pad, 0)
@@ -202,6 +183,9 @@ def apply_strokes(
     prior = np.minimum(near, 1.0) ** 2 * np.clip(
         signed_distance(prior_mask) / weights.prior_px, -3, 3
     )
+    if unplaced:
+        # A lost mask says nothing of where the object is not.
+        prior = np.zeros_like(prior)
     force_fg = marks == 1
     force_bg = marks == 2
     # Beyond reach, and on the window's rim, the current label holds.
@@ -220,95 +204,6 @@ def apply_strokes(
         cut = keep_changes_touching(old, cut, marks)
     out = current.copy()
     out[window] = cut
-    return out
-
-
-def lost_object(
-    current: np.ndarray,
-    moved: np.ndarray,
-    labels: np.ndarray,
-    ref_area: int,
-    strokes: Sequence[Stroke],
-    frame: np.ndarray,
-    reference: tuple[np.ndarray, np.ndarray],
-) -> np.ndarray | None:
-    """None if ``current`` still holds the object that ``moved`` (the keyframe's mask
-    moved onto the foreground stroke) places; else what of ``current`` to keep: all
-    of a small remainder, or, when the tracker followed something else, the mask
-    without the parts a background stroke disowns (see LOST). Next to the mask a
-    stroke extends the mask instead: a poor keyframe would only spoil that, and so
-    does a mask that still looks like the keyframe (see STILL_THERE_REACH).
-
-    labels: ``stroke_labels`` of ``strokes``; ref_area: the keyframe mask's pixels;
-    frame: the RGB frame the strokes are on; reference: the keyframe and its mask.
-    """
-    if (moved & current).sum() >= LOST * moved.sum():
-        return None
-    area = int(current.sum())
-    if not area:
-        return current
-    away = cv2.distanceTransform((current == 0).astype(np.uint8), cv2.DIST_L2, 3)[labels == 1]
-    if area < SMALL * ref_area:
-        return current if float(np.median(away)) > LOST_AWAY_PX else None
-    if float(away.min()) <= LOST_AWAY_PX:
-        return None
-    kept = drop_stroked_parts(current, moved, labels == 2)
-    if area - int(kept.sum()) < WRONG * area:
-        return None
-    if foreground_length(strokes) <= 2 * np.sqrt(area / np.pi) and still_there(
-        reference, frame, current, moved
-    ):
-        return None
-    return kept
-
-
-def foreground_length(strokes: Sequence[Stroke]) -> float:
-    """The summed length of the foreground strokes' paths, in pixels."""
-    total = 0.0
-    for s in strokes:
-        if s.foreground and len(s.points) > 1:
-            pts = np.asarray(s.points, np.float64)
-            total += float(np.hypot(*np.diff(pts, axis=0).T).sum())
-    return total
-
-
-def still_there(
-    reference: tuple[np.ndarray, np.ndarray],
-    frame: np.ndarray,
-    current: np.ndarray,
-    moved: np.ndarray,
-) -> bool:
-    """Whether the keyframe's look matches ``frame`` around ``current`` clearly better
-    than at ``moved`` (its mask placed on the stroke): then the current mask is on the
-    object. reference: the keyframe (H', W', 3) and its mask; masks (H, W) uint8."""
-    look = Look.of(*reference)
-    here, there = centre_of(current), centre_of(moved)
-    if look is None or here is None or there is None:
-        return False
-    reach = STILL_THERE_REACH * max(look.piece.shape)
-    step = 1.0 / look.scale  # one pixel of the small copies the matching runs on
-    return pattern_near(look, frame, here, reach) >= STILL_THERE_MARGIN + pattern_near(
-        look, frame, there, step
-    )
-
-
-def drop_stroked_parts(
-    current: np.ndarray, moved: np.ndarray, background: np.ndarray
-) -> np.ndarray:
-    """``current`` without its parts (8-connected) that a background stroke touches and
-    the moved keyframe does not: where the tracker went instead of the object."""
-    n, comp = cv2.connectedComponents(current, connectivity=8)
-    if n <= 1 or not background.any():
-        return current
-    hit = np.unique(comp[background & (current > 0)])
-    hit = hit[hit > 0]
-    sizes = np.bincount(comp.ravel(), minlength=n)
-    inside = np.bincount(comp[(moved > 0) & (current > 0)], minlength=n)
-    drop = hit[inside[hit] < KEEP * sizes[hit]]
-    if not drop.size:
-        return current
-    out = current.copy()
-    out[np.isin(comp, drop)] = 0
     return out
 
 
