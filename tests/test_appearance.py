@@ -97,3 +97,22 @@ def test_a_large_cut_solved_coarse_to_fine_matches_the_full_cut() -> None:
     assert coarse.dtype == np.uint8 and coarse.shape == disc.shape
     # Under the size limit nothing changes.
     assert np.array_equal(min_cut(frame, logit, force_fg, force_bg, 16.0, max_pixels=10**6), full)
+
+
+def test_with_diagonal_neighbours_a_free_edge_runs_straight_not_in_stairs() -> None:
+    """A flat square, the object's side fixed on the top and left borders, the
+    background's on the bottom and right: every edge between them costs the same
+    with 4-neighbours (any staircase), and with 8 the straight diagonal is cheapest."""
+    n = 40
+    frame = np.full((n, n, 3), 120, np.uint8)
+    logit = np.zeros((n, n), np.float32)
+    force_fg = np.zeros((n, n), bool)
+    force_bg = np.zeros((n, n), bool)
+    force_fg[0, :-1] = force_fg[:-1, 0] = True
+    force_bg[-1, :] = force_bg[:, -1] = True
+    yy, xx = np.mgrid[0:n, 0:n]
+    triangle = (xx + yy < n - 1).astype(np.uint8)
+    straight = min_cut(frame, logit, force_fg, force_bg, 1.0, diagonal=True)
+    assert jaccard(straight, triangle) > 0.95
+    stairs = min_cut(frame, logit, force_fg, force_bg, 1.0)
+    assert jaccard(stairs, triangle) < 0.9

@@ -66,9 +66,12 @@ class BoxMaskConfig:
         "object" there pasted flow-shaped blocks onto the mask (tennis). Tuned
         on the fit part: 0.785 with a symmetric term (-1..+1 at 2), 0.794 at 3,
         0.797 at 4, 0.794 at 6.
-    smooth: in the last cut, the weight of the contrast-sensitive Potts term between
-        4-neighbours, on the scale of GrabCut's colour log-likelihoods (GrabCut
-        itself uses 50 over 8-neighbours). 0.782 at 25, 0.784 at 100.
+    smooth: in the last cut, the weight of the contrast-sensitive Potts term, on the
+        scale of GrabCut's colour log-likelihoods (GrabCut itself uses 50). 0.782 at
+        25, 0.784 at 100 (with 4-neighbours). The cut uses 8-neighbours: where the
+        motion term is flat, 4-neighbours drew the edge in stairs (an elephant's
+        legs) that the stroke tool then moved with the keyframe; IoU 0.797 -> 0.799
+        on the fit part and 0.747 -> 0.748 on the held-out part.
     """
 
     iters: int = 4
@@ -185,7 +188,9 @@ def cut_with_motion(
     logit[inside] += cfg.motion_weight * still
     outside = np.ones(crop.shape[:2], bool)
     outside[inside] = False
-    return min_cut(crop, logit.astype(np.float32), np.zeros_like(outside), outside, cfg.smooth)
+    return min_cut(
+        crop, logit.astype(np.float32), np.zeros_like(outside), outside, cfg.smooth, diagonal=True
+    )
 
 
 def gmm_log_likelihood(model: np.ndarray, pixels: np.ndarray) -> np.ndarray:
