@@ -239,8 +239,9 @@ def coarse_to_fine_cut(
     up = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_NEAREST)
     kernel = np.ones((2 * REFINE_BAND_PX + 1,) * 2, np.uint8)
     band = cv2.dilate(up, kernel) != cv2.erode(up, kernel)
+    out = np.where(force_fg, 1, np.where(force_bg, 0, up)).astype(np.uint8)
     if not band.any():
-        return np.where(force_fg, 1, np.where(force_bg, 0, up)).astype(np.uint8)
+        return out
     ys, xs = np.nonzero(band)
     # The band's bounding box, one pixel more: that rim is fixed to the coarse cut.
     y0, y1 = max(int(ys.min()) - 1, 0), min(int(ys.max()) + 2, h)
@@ -249,7 +250,6 @@ def coarse_to_fine_cut(
     free = band[box]
     fine_fg = force_fg[box] | (~free & (up[box] > 0) & ~force_bg[box])
     fine_bg = force_bg[box] | (~free & (up[box] == 0) & ~force_fg[box])
-    out = np.where(force_fg, 1, np.where(force_bg, 0, up)).astype(np.uint8)
     out[box] = min_cut(frame[box], logit[box], fine_fg, fine_bg, smooth, diagonal=diagonal)
     return out
 

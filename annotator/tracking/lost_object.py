@@ -82,11 +82,9 @@ def lost_object(
     if (moved & current).sum() >= LOST * moved.sum():
         return None
     area = int(current.sum())
-    if not area:
-        return current
-    away = cv2.distanceTransform((current == 0).astype(np.uint8), cv2.DIST_L2, 3)[labels == 1]
     if area < SMALL * ref_area:
-        return current if float(np.median(away)) > LOST_AWAY_PX else None
+        return current if small_mask_lost(current, labels, ref_area) else None
+    away = cv2.distanceTransform((current == 0).astype(np.uint8), cv2.DIST_L2, 3)[labels == 1]
     if float(away.min()) <= LOST_AWAY_PX:
         return None
     kept = drop_stroked_parts(current, moved, labels == 2)
@@ -99,11 +97,12 @@ def lost_object(
     return kept
 
 
-def lost_where_unplaced(current: np.ndarray, labels: np.ndarray, ref_area: int) -> bool:
-    """Whether ``current`` has lost the object although the keyframe could not be placed
-    on the stroke: it is under ``SMALL`` of the keyframe's area (ref_area pixels) and
-    the foreground stroke lies (median) farther than ``LOST_AWAY_PX`` from it, or it is
-    empty. labels: ``stroke_labels`` (H, W); current: (H, W) uint8 0/1."""
+def small_mask_lost(current: np.ndarray, labels: np.ndarray, ref_area: int) -> bool:
+    """Whether ``current``, a remainder under ``SMALL`` of the keyframe's area (ref_area
+    pixels), has lost the object: it is empty, or the foreground stroke lies (median)
+    farther than ``LOST_AWAY_PX`` from it. Also the test of a lost object whose keyframe
+    cannot be placed (``LOST_REACH``). labels: ``stroke_labels`` (H, W); current:
+    (H, W) uint8 0/1."""
     area = int(current.sum())
     if area >= SMALL * ref_area or not (labels == 1).any():
         return False

@@ -45,7 +45,7 @@ from annotator.tracking.appearance import (
     min_cut,
 )
 from annotator.tracking.geometry import signed_distance
-from annotator.tracking.lost_object import LOST_REACH, lost_object, lost_where_unplaced
+from annotator.tracking.lost_object import LOST_REACH, lost_object, small_mask_lost
 from annotator.tracking.refind import relocate
 
 
@@ -167,7 +167,7 @@ def apply_strokes(
             base = current | moved
             gap = cv2.distanceTransform((labels != 1).astype(np.uint8), cv2.DIST_L2, 3)
             reach = max(reach, float(gap[moved > 0].max()) + radius + weights.min_reach_px)
-        elif moved is None and lost_where_unplaced(current, labels, ref_area):
+        elif moved is None and small_mask_lost(current, labels, ref_area):
             reach = max(reach, LOST_REACH * size + radius)
             unplaced = True
     ys, xs = np.nonzero(painted | (base > 0) & (base != current))
@@ -180,12 +180,13 @@ def apply_strokes(
 
     # Distance from the strokes, in units of reach: 0 under a stroke, 1 at the edge of reach.
     near = cv2.distanceTransform((marks == 0).astype(np.uint8), cv2.DIST_L2, 3) / reach
-    prior = np.minimum(near, 1.0) ** 2 * np.clip(
-        signed_distance(prior_mask) / weights.prior_px, -3, 3
+    # A lost mask whose keyframe could not be placed says nothing of where the object is.
+    prior = (
+        0.0
+        if unplaced
+        else np.minimum(near, 1.0) ** 2
+        * np.clip(signed_distance(prior_mask) / weights.prior_px, -3, 3)
     )
-    if unplaced:
-        # A lost mask says nothing of where the object is not.
-        prior = np.zeros_like(prior)
     force_fg = marks == 1
     force_bg = marks == 2
     # Beyond reach, and on the window's rim, the current label holds.
