@@ -93,6 +93,7 @@ def test_stroke_bench_cli_times_every_case(tmp_path: Path) -> None:
         "click_in_missed_half",
         "stroke_across_the_frame",
         "lost_object_placed_from_keyframe",
+        "lost_object_grown_since_keyframe",
     }
     for row in report["results"].values():
         assert 0 < row["median_ms"] <= row["p95_ms"] <= row["max_ms"]

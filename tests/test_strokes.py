@@ -120,6 +120,7 @@ def test_the_benchmark_cases_do_real_corrections() -> None:
         "missed_half_foreground_stroke",
         "wrong_band_background_stroke",
         "lost_object_placed_from_keyframe",
+        "lost_object_grown_since_keyframe",
     ):
         case = cases[name]
         assert case.strokes, name
@@ -129,6 +130,9 @@ def test_the_benchmark_cases_do_real_corrections() -> None:
     lost = cases["lost_object_placed_from_keyframe"]
     placed = apply_strokes(frame, lost.mask, lost.strokes, reference=lost.reference)
     assert mask_iou(placed, truth) > 0.9
+    grown = cases["lost_object_grown_since_keyframe"]
+    whole = apply_strokes(frame, grown.mask, grown.strokes, reference=grown.reference)
+    assert mask_iou(whole, truth) > 0.9
 
 
 def moving_object() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -353,3 +357,50 @@ def test_a_lost_object_that_grew_past_its_keyframe_comes_back_whole() -> None:
     after = apply_strokes(frame, lost, [stroke], reference=(key_frame, key_mask))
     assert mask_iou(after, truth) > 0.9
     assert after[truth == 0].sum() < 0.05 * truth.sum()
+
+
+def test_a_long_stroke_along_a_lost_object_far_larger_than_its_keyframe_brings_it_back() -> None:
+    """The object came close to the camera: its keyframe is a fraction of its size now,
+    so the keyframe's reach would give a band along the stroke. A stroke along the
+    object's length says how much it grew (``lost_object.GROWN``; a motocross rider
+    five times larger than on frame 0, on the train split)."""
+    import cv2
+
+    from annotator.propagation import mask_iou
+
+    rng = np.random.default_rng(5)
+    h, w = 300, 420
+    background = rng.integers(0, 110, (h, w, 3), dtype=np.uint8)
+    pattern = rng.integers(150, 255, (6, 8, 3), dtype=np.uint8)
+    key_frame, frame = background.copy(), background.copy()
+    key_mask, truth = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
+    key_frame[20:44, 20:52] = cv2.resize(pattern, (32, 24), interpolation=cv2.INTER_NEAREST)
+    key_mask[20:44, 20:52] = 1
+    frame[60:240, 100:340] = cv2.resize(pattern, (240, 180), interpolation=cv2.INTER_NEAREST)
+    truth[60:240, 100:340] = 1
+    lost = np.zeros((h, w), np.uint8)
+    stroke = Stroke(((110.0, 150.0), (330.0, 150.0)), 3.0, True)
+    after = apply_strokes(frame, lost, [stroke], reference=(key_frame, key_mask))
+    assert mask_iou(after, truth) > 0.9
+    assert after[truth == 0].sum() < 0.05 * truth.sum()
+    # A click says nothing of the size: the keyframe's reach holds.
+    click = Stroke(((220.0, 150.0),), 3.0, True)
+    clicked = apply_strokes(frame, lost, [click], reference=(key_frame, key_mask))
+    assert clicked.sum() < 0.5 * truth.sum()
+
+
+def test_a_long_stroke_says_the_object_grew_only_if_it_spans_more_than_its_keyframe() -> None:
+    """A flamingo's legs and neck make a long stroke, but no longer than the flamingo
+    was on its keyframe: that is no sign that it grew."""
+    from annotator.tracking.lost_object import grown_reach
+
+    key = np.zeros((200, 300), np.uint8)
+    key[20:180, 100:110] = 1  # a pole 160 px long and 10 wide
+    along = Stroke(((105.0, 30.0), (105.0, 170.0)), 2.0, True)
+    assert grown_reach([along], key > 0) == 0.0
+    small = np.zeros((200, 300), np.uint8)
+    small[20:60, 100:104] = 1  # the same pole a quarter as long on its keyframe
+    reach = grown_reach([along], small > 0)
+    assert reach > 2 * np.sqrt(small.sum() / np.pi)
+    click = Stroke(((105.0, 30.0),), 2.0, True)
+    assert grown_reach([click], small > 0) == 0.0

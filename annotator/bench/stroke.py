@@ -71,6 +71,10 @@ def _cases(width: int, height: int) -> tuple[np.ndarray, dict[str, StrokeCase]]:
     across = Stroke(((0.0, cy + r + 20), (float(width - 1), cy + r + 20)), 4.0, False)
     # The keyframe shows the disc a radius and a half to the left; the mask has lost it.
     keyframe = _with_disc(frames[1], cx - 1.5 * r, cy, r)
+    # The disc came closer since a keyframe a quarter its size: a stroke across it lets
+    # the cut reach most of the frame (``lost_object.GROWN``).
+    far_keyframe = _with_disc(frames[1], cx - 1.5 * r, cy, r / 4)
+    across_disc = Stroke(((cx - 0.8 * r, cy), (cx + 0.8 * r, cy)), 4.0, True)
     empty = np.zeros_like(truth)
     return frame, {
         "missed_half_foreground_stroke": StrokeCase(half, correction_strokes(truth, half)),
@@ -80,6 +84,7 @@ def _cases(width: int, height: int) -> tuple[np.ndarray, dict[str, StrokeCase]]:
         "lost_object_placed_from_keyframe": StrokeCase(
             empty, correction_strokes(truth, empty), keyframe
         ),
+        "lost_object_grown_since_keyframe": StrokeCase(empty, [across_disc], far_keyframe),
     }
 
 

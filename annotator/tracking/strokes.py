@@ -15,7 +15,9 @@ one point). The mask is then recomputed near the strokes by a graph cut
 - prior: the current mask's signed distance, weighted by the square of the
   distance from the strokes over the reach, so it is nil under the strokes
   and holds further away (none where the mask has lost the object and its
-  keyframe cannot be placed on the stroke: see ``LOST_REACH``);
+  keyframe cannot be placed on the stroke: see ``LOST_REACH``); where the
+  object is lost, a long stroke along it lets the cut reach further
+  (``lost_object.GROWN``), as the object may have grown since its keyframe;
 - smoothness: the contrast-sensitive Potts term, so the new edge follows
   image edges.
 
@@ -45,7 +47,12 @@ from annotator.tracking.appearance import (
     min_cut,
 )
 from annotator.tracking.geometry import signed_distance
-from annotator.tracking.lost_object import LOST_REACH, lost_object, small_mask_lost
+from annotator.tracking.lost_object import (
+    LOST_REACH,
+    grown_reach,
+    lost_object,
+    small_mask_lost,
+)
 from annotator.tracking.refind import relocate
 
 
@@ -167,8 +174,9 @@ def apply_strokes(
             base = current | moved
             gap = cv2.distanceTransform((labels != 1).astype(np.uint8), cv2.DIST_L2, 3)
             reach = max(reach, float(gap[moved > 0].max()) + radius + weights.min_reach_px)
+            reach = max(reach, grown_reach(strokes, reference[1] > 0) + radius)
         elif moved is None and small_mask_lost(current, labels, ref_area):
-            reach = max(reach, LOST_REACH * size + radius)
+            reach = max(reach, LOST_REACH * size, grown_reach(strokes, reference[1] > 0)) + radius
             unplaced = True
     ys, xs = np.nonzero(painted | (base > 0) & (base != current))
     pad = int(np.ceil(reach))
