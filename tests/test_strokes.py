@@ -330,26 +330,44 @@ def test_a_colour_the_keyframe_shows_around_its_object_counts_as_background() ->
     assert told[45, 90] > 0
 
 
+def grown_object(
+    seed: int,
+    shape: tuple[int, int],
+    cells: tuple[int, int],
+    key_box: tuple[int, int, int, int],
+    box: tuple[int, int, int, int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A bright pattern of ``cells`` (rows, columns) on dark noise of ``shape`` (H, W):
+    (keyframe, its mask) with the pattern over ``key_box`` and (frame, truth) with it
+    over ``box``, boxes xywh, so the object may have grown between them."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    background = rng.integers(0, 110, (*shape, 3), dtype=np.uint8)
+    pattern = rng.integers(150, 255, (*cells, 3), dtype=np.uint8)
+    out = []
+    for x, y, bw, bh in (key_box, box):
+        image, mask = background.copy(), np.zeros(shape, np.uint8)
+        image[y : y + bh, x : x + bw] = cv2.resize(
+            pattern, (bw, bh), interpolation=cv2.INTER_NEAREST
+        )
+        mask[y : y + bh, x : x + bw] = 1
+        out += [image, mask]
+    return out[0], out[1], out[2], out[3]
+
+
 def test_a_lost_object_that_grew_past_its_keyframe_comes_back_whole() -> None:
     """The keyframe cannot be placed on the stroke (the object came closer and is twice
     its keyframe's size), yet the mask is lost: the keyframe's colours may bring back
     the object as far as three of its radii from the stroke, not just a band around it,
     and the empty mask does not hold the cut back (motocross-bumps on the train split)."""
-    import cv2
-
     from annotator.propagation import mask_iou
     from annotator.tracking.refind import relocate
 
-    rng = np.random.default_rng(11)
     h, w = 240, 360
-    background = rng.integers(0, 110, (h, w, 3), dtype=np.uint8)
-    pattern = rng.integers(150, 255, (9, 12, 3), dtype=np.uint8)
-    key_frame, frame = background.copy(), background.copy()
-    key_mask, truth = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
-    key_frame[20:65, 20:80] = cv2.resize(pattern, (60, 45), interpolation=cv2.INTER_NEAREST)
-    key_mask[20:65, 20:80] = 1
-    frame[75:165, 120:240] = cv2.resize(pattern, (120, 90), interpolation=cv2.INTER_NEAREST)
-    truth[75:165, 120:240] = 1
+    key_frame, key_mask, frame, truth = grown_object(
+        11, (h, w), (9, 12), (20, 20, 60, 45), (120, 75, 120, 90)
+    )
     lost = np.zeros((h, w), np.uint8)
     stroke = Stroke(((130.0, 120.0), (150.0, 120.0)), 2.0, True)
     fg = stroke_labels((h, w), [stroke]) == 1
@@ -364,20 +382,12 @@ def test_a_long_stroke_along_a_lost_object_far_larger_than_its_keyframe_brings_i
     so the keyframe's reach would give a band along the stroke. A stroke along the
     object's length says how much it grew (``lost_object.GROWN``; a motocross rider
     five times larger than on frame 0, on the train split)."""
-    import cv2
-
     from annotator.propagation import mask_iou
 
-    rng = np.random.default_rng(5)
     h, w = 300, 420
-    background = rng.integers(0, 110, (h, w, 3), dtype=np.uint8)
-    pattern = rng.integers(150, 255, (6, 8, 3), dtype=np.uint8)
-    key_frame, frame = background.copy(), background.copy()
-    key_mask, truth = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
-    key_frame[20:44, 20:52] = cv2.resize(pattern, (32, 24), interpolation=cv2.INTER_NEAREST)
-    key_mask[20:44, 20:52] = 1
-    frame[60:240, 100:340] = cv2.resize(pattern, (240, 180), interpolation=cv2.INTER_NEAREST)
-    truth[60:240, 100:340] = 1
+    key_frame, key_mask, frame, truth = grown_object(
+        5, (h, w), (6, 8), (20, 20, 32, 24), (100, 60, 240, 180)
+    )
     lost = np.zeros((h, w), np.uint8)
     stroke = Stroke(((110.0, 150.0), (330.0, 150.0)), 3.0, True)
     after = apply_strokes(frame, lost, [stroke], reference=(key_frame, key_mask))
