@@ -131,11 +131,15 @@ def grown_reach(strokes: Sequence[Stroke], ref_mask: np.ndarray) -> float:
     ref_mask: (H', W') bool, the object on its keyframe."""
     points = [p for s in strokes if s.foreground for p in s.points]
     drawn = extent(np.asarray(points, np.float32).reshape(-1, 2))
-    ys, xs = np.nonzero(ref_mask)
-    key = extent(np.stack([xs, ys], axis=1))
+    # The outer outlines have the same smallest rectangle as all the mask's pixels, at a
+    # fraction of the points (25 ms against 0.2 for a disc filling a 480p frame).
+    outlines, _ = cv2.findContours(
+        ref_mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
+    key = extent(np.concatenate(outlines).reshape(-1, 2)) if outlines else 0.0
     if not key or drawn < GROWN * key:
         return 0.0
-    return GROWN_REACH * drawn / key * float(np.sqrt(ys.size / np.pi))
+    return GROWN_REACH * drawn / key * float(np.sqrt(np.count_nonzero(ref_mask) / np.pi))
 
 
 def extent(points: np.ndarray) -> float:

@@ -173,8 +173,11 @@ def apply_strokes(
             known_around = colour_counts(ref_index, ring_around(reference[1] > 0, size))
             base = current | moved
             gap = cv2.distanceTransform((labels != 1).astype(np.uint8), cv2.DIST_L2, 3)
-            reach = max(reach, float(gap[moved > 0].max()) + radius + weights.min_reach_px)
-            reach = max(reach, grown_reach(strokes, reference[1] > 0) + radius)
+            reach = max(
+                reach,
+                float(gap[moved > 0].max()) + radius + weights.min_reach_px,
+                grown_reach(strokes, reference[1] > 0) + radius,
+            )
         elif moved is None and small_mask_lost(current, labels, ref_area):
             reach = max(reach, LOST_REACH * size, grown_reach(strokes, reference[1] > 0)) + radius
             unplaced = True
