@@ -216,6 +216,27 @@ def test_a_stroke_next_to_the_mask_extends_it_even_when_a_keyframe_could_be_move
     assert mask_iou(out, truth) > 0.9
 
 
+def test_a_stroke_by_a_small_remainder_of_the_object_places_its_keyframe() -> None:
+    """The mask kept a fifth of the object (a motorbike's passenger only) and the stroke
+    runs on from it. The keyframe moved onto the stroke covers that remainder, so it is
+    where the object is: the cut may reach all of it, not only a band around the stroke
+    (``lost_object.REMAINDER_AGREES``)."""
+    from annotator.propagation import mask_iou
+
+    h, w = 260, 420
+    key_frame, key_mask, frame, truth = grown_object(
+        7, (h, w), (8, 20), (40, 90, 300, 120), (60, 100, 300, 120)
+    )
+    part = truth.copy()
+    part[:, 120:] = 0
+    stroke = Stroke(((105.0, 160.0), (140.0, 160.0)), 3.0, True)
+    after = apply_strokes(frame, part, [stroke], reference=(key_frame, key_mask))
+    assert mask_iou(after, truth) > 0.9
+    assert after[truth == 0].sum() < 0.05 * truth.sum()
+    # With no keyframe to place, the stroke extends the remainder near it only.
+    assert mask_iou(apply_strokes(frame, part, [stroke]), truth) < 0.5
+
+
 def _model_with(mask: np.ndarray, provenance: Provenance) -> AnnotationModel:
     model = AnnotationModel(1, history_bytes=0)
     model.apply(model.add_object(ObjectInfo(1, "o")))
