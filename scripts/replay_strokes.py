@@ -65,10 +65,9 @@ def record_sequence(name: str, root: Path, rounds: int) -> list[dict[str, Any]]:
     stroke_edit = eval_interactive.stroke_edit
 
     def recording(model, object_id, frame, images, strokes, weights=None):  # type: ignore[no-untyped-def]
-        before, key, key_mask = stroke_inputs(model, object_id, frame, images(frame).shape[:2])
-        reference = (key, key_mask) if key is not None else None
+        before, keyframe = stroke_inputs(model, object_id, frame, images(frame).shape[:2])
         cases.append(
-            {"seq": name, "frame": frame, "before": before, "strokes": strokes, "ref": reference}
+            {"seq": name, "frame": frame, "before": before, "strokes": strokes, "ref": keyframe}
         )
         return stroke_edit(model, object_id, frame, images, strokes, weights)
 

@@ -52,18 +52,18 @@ def user_mask_edit(
 
 def stroke_inputs(
     model: AnnotationModel, object_id: int, frame: int, shape: tuple[int, int]
-) -> tuple[np.ndarray, int | None, np.ndarray | None]:
+) -> tuple[np.ndarray, tuple[int, np.ndarray] | None]:
     """What the stroke tool works from on ``frame``: the (H, W) uint8 mask before the
-    strokes (a tracker's mask tidied, ``TRACKER_FLECK``, ``TRACKER_PINHOLE``), the
-    nearest keyframe's index and its (H, W) mask (None, None without one)."""
+    strokes (a tracker's mask tidied, ``TRACKER_FLECK``, ``TRACKER_PINHOLE``), and the
+    nearest keyframe's index with its (H, W) mask, or None without one."""
     before = current_mask(model, object_id, frame, shape)
     cell = model.mask(object_id, frame)
     if cell is not None and not cell.locked:
         before = tidy_mask(before, TRACKER_FLECK, TRACKER_PINHOLE)
     key = nearest_keyframe(model, object_id, frame)
     if key is None:
-        return before, None, None
-    return before, key, current_mask(model, object_id, key, shape)
+        return before, None
+    return before, (key, current_mask(model, object_id, key, shape))
 
 
 def nearest_keyframe(model: AnnotationModel, object_id: int, frame: int) -> int | None:
@@ -92,8 +92,8 @@ def stroke_edit(
     tracker made is tidied first (``TRACKER_FLECK``, ``TRACKER_PINHOLE``).
     """
     image = images(frame)
-    before, key, key_mask = stroke_inputs(model, object_id, frame, image.shape[:2])
-    reference = (images(key), key_mask) if key is not None and key_mask is not None else None
+    before, keyframe = stroke_inputs(model, object_id, frame, image.shape[:2])
+    reference = (images(keyframe[0]), keyframe[1]) if keyframe is not None else None
     after = apply_strokes(image, before, strokes, weights, reference)
     label = "stroke" if all(s.foreground for s in strokes) else "strokes"
     return user_mask_edit(model, object_id, frame, after, label)

@@ -106,8 +106,9 @@ def lost_object(
         return None
     area = int(current.sum())
     if area < SMALL * ref_area:
+        # The overlap first: it is a count, the other test a distance transform.
         placed_over = int((moved & current).sum()) >= REMAINDER_AGREES * area
-        return current if small_mask_lost(current, labels, ref_area) or placed_over else None
+        return current if placed_over or small_mask_lost(current, labels, ref_area) else None
     away = cv2.distanceTransform((current == 0).astype(np.uint8), cv2.DIST_L2, 3)[labels == 1]
     if float(away.min()) <= LOST_AWAY_PX:
         return None
