@@ -302,8 +302,10 @@ class FlowTracker:
         if area >= cfg.lost_area * look.area:
             return replace(result, state=replace(st, seen=current, lost_for=0))
         lost_for = st.lost_for + 1
+        # Every way below of not finding it keeps the mask and counts the frame lost.
+        still_lost = replace(result, state=replace(st, lost_for=lost_for))
         if lost_for > cfg.search_frames:
-            return replace(result, state=replace(st, lost_for=lost_for))
+            return still_lost
         size = max(look.piece.shape)
         reach = size * min(1.0 + cfg.search_growth * lost_for, MAX_SEARCH_SIZES)
         seen = search_near(look, frame, st.seen, reach, current)
@@ -313,13 +315,13 @@ class FlowTracker:
             or seen.pattern < cfg.least_pattern
             or seen.match - seen.here < cfg.match_margin
         ):
-            return replace(result, state=replace(st, lost_for=lost_for))
+            return still_lost
         placed = look.place_visible(frame, seen.x, seen.y, cfg.unlike)
         if current is not None and self._reshaped(frame, look, seen, placed, result, current):
             return replace(result, state=replace(st, seen=current, lost_for=lost_for))
         box = mask_bbox(placed)
         if box is None:  # every placed pixel still hidden
-            return replace(result, state=replace(st, lost_for=lost_for))
+            return still_lost
         x, y, w, h = box
         pad = int(cfg.cut.band_px) + 4
         height, width = placed.shape
@@ -328,8 +330,8 @@ class FlowTracker:
         window = frame[y0:y1, x0:x1]
         carried = placed[y0:y1, x0:x1].astype(np.float32)
         part = snap_to_image(window, carried, st.colours.llr(window), cfg.cut)
-        if cfg.found_least > 0 and int(np.count_nonzero(part)) < cfg.found_least * look.area:
-            return replace(result, state=replace(st, lost_for=lost_for))
+        if int(np.count_nonzero(part)) < cfg.found_least * look.area:
+            return still_lost
         again = np.zeros_like(placed)
         again[y0:y1, x0:x1] = part
         log.debug("object found again after %d frames (match %.3f)", lost_for, seen.match)
