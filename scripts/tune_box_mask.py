@@ -1,12 +1,15 @@
 """Measure the box init on the DAVIS-2016 train split: box = the ground truth's bounding box.
 
 usage: python scripts/tune_box_mask.py DAVIS_TRAIN_ROOT [--split fit|held|all]
-           [--every N] [--gap G] [--no-motion] [--set key=value ...] [--jobs 2]
+           [--every N] [--gap G] [--no-motion] [--loose F] [--set key=value ...]
+           [--jobs 2]
 
 On every N-th frame of each sequence, the ground truth's bounding box becomes
 a mask with ``annotator.tracking.box_mask.box_mask`` (the neighbour is the
 frame G later, or G earlier at the end; ``--no-motion`` gives none), and its
-IoU with the ground truth is taken. ``--set`` overrides ``BoxMaskConfig``
+IoU with the ground truth is taken. ``--loose F`` grows the box by F of its
+width and height on every side (clipped to the frame), as a user who drags
+the box roughly would. ``--set`` overrides ``BoxMaskConfig``
 fields (values parsed as JSON). The split is ``tune_propagator.py``'s. Prints
 one JSON line: the settings, the mean IoU per sequence and the mean over
 sequences.
@@ -36,8 +39,24 @@ from tune_propagator import split_names
 log = logging.getLogger("tune-box")
 
 
+def loosen(
+    box: tuple[int, int, int, int], share: float, width: int, height: int
+) -> tuple[int, int, int, int]:
+    """The xywh ``box`` grown by ``share`` of its size on every side, clipped to the frame."""
+    x, y, w, h = box
+    x0, y0 = max(round(x - share * w), 0), max(round(y - share * h), 0)
+    x1, y1 = min(round(x + w + share * w), width), min(round(y + h + share * h), height)
+    return x0, y0, x1 - x0, y1 - y0
+
+
 def sequence_iou(
-    name: str, root: Path, every: int, gap: int, motion: bool, config: BoxMaskConfig
+    name: str,
+    root: Path,
+    every: int,
+    gap: int,
+    motion: bool,
+    config: BoxMaskConfig,
+    loose: float = 0.0,
 ) -> float:
     frames = sorted((root / "JPEGImages" / "480p" / name).glob("*.jpg"))
     truths = sorted((root / "Annotations" / "480p" / name).glob("*.png"))
@@ -48,6 +67,7 @@ def sequence_iou(
         if box is None:
             continue
         frame = np.asarray(Image.open(frames[index]).convert("RGB"))
+        box = loosen(box, loose, frame.shape[1], frame.shape[0])
         neighbour = None
         near = neighbour_index(index, len(frames), gap)
         if motion and near is not None:
@@ -64,6 +84,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=10)
     parser.add_argument("--gap", type=int, default=3)
     parser.add_argument("--no-motion", action="store_true")
+    parser.add_argument("--loose", type=float, default=0.0)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
@@ -81,6 +102,7 @@ def main() -> None:
         gap=args.gap,
         motion=not args.no_motion,
         config=config,
+        loose=args.loose,
     )
     with ProcessPoolExecutor(args.jobs) as pool:
         per_seq = dict(zip(names, pool.map(run, names), strict=True))
@@ -89,6 +111,7 @@ def main() -> None:
         "every": args.every,
         "gap": args.gap,
         "motion": not args.no_motion,
+        "loose": args.loose,
         "config": dataclasses.asdict(config),
         "sequences": per_seq,
         "mean_iou": float(np.mean(list(per_seq.values()))),

@@ -13,6 +13,7 @@ from annotator.tracking.box_mask import (
     box_mask,
     clean_mask,
     gmm_log_likelihood,
+    largest_share,
     neighbour_index,
 )
 
@@ -154,3 +155,12 @@ def test_clean_mask_fills_holes_and_drops_specks() -> None:
     m[2, 45] = 1
     out = clean_mask(m, 0.02)
     assert out[22, 22] == 1 and out[2, 45] == 0 and out.sum() == 900
+
+
+def test_largest_share_measures_how_scattered_motion_is() -> None:
+    mask = np.zeros((60, 60), bool)
+    assert largest_share(mask) == 0.0
+    mask[5:25, 5:25] = True
+    assert largest_share(mask) == 1.0
+    mask[40:50, 40:50] = True
+    assert largest_share(mask) == 400 / 500
