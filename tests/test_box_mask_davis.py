@@ -8,7 +8,6 @@ Frames come from the compact DAVIS-2016 train split in ``../shared/data``
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from annotator.commands.eval_sim import find_sequences
 from annotator.formats.palette import read_label_png
@@ -31,17 +30,10 @@ def _first_frames(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return frame, neighbour, truth
 
 
-@pytest.fixture(scope="module")
-def boat() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return _first_frames("boat")
-
-
-def test_the_median_floor_finds_a_boat_in_a_moving_sea(
-    boat: tuple[np.ndarray, np.ndarray, np.ndarray],
-) -> None:
+def test_the_median_floor_finds_a_boat_in_a_moving_sea() -> None:
     # Waves and the wake outside the box move more than the boat does against the
     # camera: only the fallback to the median lets the motion cue speak.
-    frame, neighbour, truth = boat
+    frame, neighbour, truth = _first_frames("boat")
     box = mask_bbox(truth.astype(np.uint8))
     assert box is not None
     plain = BoxMaskConfig(fallback_percentile=None)
