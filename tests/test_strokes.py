@@ -435,3 +435,34 @@ def test_a_long_stroke_says_the_object_grew_only_if_it_spans_more_than_its_keyfr
     assert reach > 2 * np.sqrt(small.sum() / np.pi)
     click = Stroke(((105.0, 30.0),), 2.0, True)
     assert grown_reach([click], small > 0) == 0.0
+
+
+def test_a_stroke_away_from_the_mask_reaches_as_far_as_it_spans() -> None:
+    """The tracker followed something small elsewhere; the user strokes along the
+    object, which is far bigger than the mask. The stroke's span, not the mask's
+    size, says how far the cut may reach (``lost_object.MISSED_SPAN``; a motorbike
+    and its riders four times the mask's size, on the train split). A stroke along
+    the mask's edge still adds only a band next to it."""
+    from annotator.propagation import mask_iou
+
+    rng = np.random.default_rng(8)
+    h, w = 240, 360
+    frame = np.empty((h, w, 3), np.uint8)
+    frame[..., 0] = rng.integers(40, 90, (h, w))
+    frame[..., 1] = rng.integers(90, 140, (h, w))
+    frame[..., 2] = rng.integers(40, 90, (h, w))
+    truth = np.zeros((h, w), np.uint8)
+    truth[50:190, 60:260] = 1
+    frame[truth > 0] = np.array([200, 40, 40]) + rng.integers(-20, 20, (int(truth.sum()), 3))
+    wrong = np.zeros((h, w), np.uint8)
+    wrong[10:40, 300:330] = 1
+    along = Stroke(((70.0, 120.0), (250.0, 120.0)), 2.0, True)
+    after = apply_strokes(frame, wrong, [along])
+    assert mask_iou(after & truth, truth) > 0.95
+    assert after[wrong > 0].all()  # no background stroke there: it stays
+    strip = np.zeros((h, w), np.uint8)
+    strip[150:190, 60:260] = 1
+    beside = Stroke(((70.0, 145.0), (250.0, 145.0)), 2.0, True)
+    grown = apply_strokes(frame, strip, [beside])
+    assert grown[135:150, 60:260].all()
+    assert not grown[50:100].any()

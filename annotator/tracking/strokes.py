@@ -17,7 +17,8 @@ one point). The mask is then recomputed near the strokes by a graph cut
   and holds further away (none where the mask has lost the object and its
   keyframe cannot be placed on the stroke: see ``LOST_REACH``); where the
   object is lost, a long stroke along it lets the cut reach further
-  (``lost_object.GROWN``), as the object may have grown since its keyframe;
+  (``lost_object.GROWN``), as the object may have grown since its keyframe,
+  and so does a stroke away from the mask (``lost_object.MISSED_SPAN``);
 - smoothness: the contrast-sensitive Potts term, so the new edge follows
   image edges.
 
@@ -51,6 +52,7 @@ from annotator.tracking.lost_object import (
     LOST_REACH,
     grown_reach,
     lost_object,
+    missed_span,
     small_mask_lost,
 )
 from annotator.tracking.refind import relocate
@@ -159,7 +161,8 @@ def apply_strokes(
     # placed again: elsewhere the keyframe is often a rough mask, and parts of the
     # object it left out would count as background (boat, drift-turn on the fit part).
     known_around = None
-    reach = float(np.clip(weights.reach * size, weights.min_reach_px, weights.max_reach_px))
+    spread = max(size, missed_span(strokes, current, labels))
+    reach = float(np.clip(weights.reach * spread, weights.min_reach_px, weights.max_reach_px))
     reach += radius
     base = current
     unplaced = False
