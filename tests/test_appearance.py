@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from annotator.metrics import jaccard
-from annotator.tracking.appearance import ColourModel, CutWeights, min_cut, snap_to_image
+from annotator.tracking.appearance import (
+    ColourModel,
+    CutWeights,
+    Edges,
+    contrast_edges,
+    min_cut,
+    snap_to_image,
+)
 
 
 def scene() -> tuple[np.ndarray, np.ndarray]:
@@ -116,3 +123,38 @@ def test_with_diagonal_neighbours_a_free_edge_runs_straight_not_in_stairs() -> N
     assert jaccard(straight, triangle) > 0.95
     stairs = min_cut(frame, logit, force_fg, force_bg, 1.0)
     assert jaccard(stairs, triangle) < 0.9
+
+
+def energy(labels: np.ndarray, logit: np.ndarray, edges: Edges) -> float:
+    """``min_cut``'s energy of a labelling: a pixel pays its log-odds against its label,
+    each pair of neighbours with different labels its edge's weight."""
+    unary = np.where(labels > 0, np.maximum(-logit, 0), np.maximum(logit, 0)).sum()
+    pairs = sum(float(wt[labels[a] != labels[b]].sum()) for a, b, wt in edges)
+    return float(unary) + pairs
+
+
+def test_min_cut_finds_the_least_energy_labelling_with_fixed_pixels() -> None:
+    """The graph holds only the free pixels (a fixed neighbour's edge becomes a
+    terminal edge): on frames small enough to try every labelling, no labelling
+    that keeps the fixed pixels has less energy than the cut's, 4- or 8-neighbours."""
+    import itertools
+
+    rng = np.random.default_rng(5)
+    for trial in range(12):
+        h, w = 3, 4
+        frame = (rng.integers(0, 4, (h, w, 3)) * 60).astype(np.uint8)
+        logit = rng.normal(0, 1.5, (h, w)).astype(np.float32)
+        force_fg = rng.random((h, w)) < 0.2
+        force_bg = (rng.random((h, w)) < 0.2) & ~force_fg
+        diagonal = trial % 2 == 1
+        edges = contrast_edges(frame, 2.0, diagonal)
+
+        cut = min_cut(frame, logit, force_fg, force_bg, 2.0, diagonal=diagonal)
+        assert cut[force_fg].all() and not cut[force_bg].any()
+        free = ~(force_fg | force_bg)
+        best = np.inf
+        for bits in itertools.product((0, 1), repeat=int(free.sum())):
+            labels = force_fg.astype(np.uint8)
+            labels[free] = bits
+            best = min(best, energy(labels, logit, edges))
+        assert energy(cut, logit, edges) <= best + 1e-6

@@ -161,38 +161,96 @@ def min_cut(
     h, w = logit.shape
     if max_pixels is not None and h * w > max_pixels and min(h, w) >= 8:
         return coarse_to_fine_cut(frame, logit, force_fg, force_bg, smooth, diagonal)
-    big = np.float32(1e4)
-    source = np.where(force_fg, big, np.maximum(logit, 0)).astype(np.float32)
-    sink = np.where(force_bg, big, np.maximum(-logit, 0)).astype(np.float32)
+    edges = contrast_edges(frame, smooth, diagonal)
+    return _cut_free_pixels(logit, force_fg, force_bg & ~force_fg, edges)
+
+
+Ends = tuple[slice, slice]
+Edges = list[tuple[Ends, Ends, np.ndarray]]
+
+
+def contrast_edges(frame: np.ndarray, smooth: float, diagonal: bool = False) -> Edges:
+    """The contrast-sensitive Potts term of ``min_cut`` on frame (h, w, 3) RGB: per
+    neighbour direction, the slices of each edge's first and second ends in (h, w)
+    and the edges' weights (shaped as those slices): ``smooth`` x exp(-beta x the
+    squared colour difference), beta from the frame's mean contrast.
+    """
     img = frame.astype(np.float32)
     right = np.sum((img[:, 1:] - img[:, :-1]) ** 2, axis=2)
     down = np.sum((img[1:] - img[:-1]) ** 2, axis=2)
     beta = 1.0 / (2.0 * max(float(np.mean(right) + np.mean(down)) / 2.0, 1e-3))
-    w_right = np.zeros((h, w), np.float32)
-    w_down = np.zeros((h, w), np.float32)
     axis = smooth * (AXIS_SHARE if diagonal else 1.0)
-    w_right[:, :-1] = axis * np.exp(-beta * right)
-    w_down[:-1] = axis * np.exp(-beta * down)
-    graph = maxflow.Graph[float]()
-    nodes = graph.add_grid_nodes((h, w))
-    edges = [(w_right, (1, 2)), (w_down, (2, 1))]
+    edges = [
+        ((slice(None), slice(0, -1)), (slice(None), slice(1, None)), axis * np.exp(-beta * right)),
+        ((slice(0, -1), slice(None)), (slice(1, None), slice(None)), axis * np.exp(-beta * down)),
+    ]
     if diagonal:
         # Colours one diagonal step apart differ more: their distance is sqrt(2).
-        w_down_right = np.zeros((h, w), np.float32)
-        w_down_left = np.zeros((h, w), np.float32)
         down_right = np.sum((img[1:, 1:] - img[:-1, :-1]) ** 2, axis=2)
         down_left = np.sum((img[1:, :-1] - img[:-1, 1:]) ** 2, axis=2)
-        w_down_right[:-1, :-1] = smooth * DIAGONAL_SHARE * np.exp(-beta * down_right / 2)
-        w_down_left[:-1, 1:] = smooth * DIAGONAL_SHARE * np.exp(-beta * down_left / 2)
-        edges += [(w_down_right, (2, 2)), (w_down_left, (2, 0))]
-    for weights, (row, col) in edges:
-        structure = np.zeros((3, 3))
-        structure[row, col] = 1
-        graph.add_grid_edges(nodes, weights=weights, structure=structure, symmetric=True)
-    graph.add_grid_tedges(nodes, source, sink)
+        diagonal_weight = smooth * DIAGONAL_SHARE
+        edges += [
+            (
+                (slice(0, -1), slice(0, -1)),
+                (slice(1, None), slice(1, None)),
+                diagonal_weight * np.exp(-beta * down_right / 2),
+            ),
+            (
+                (slice(0, -1), slice(1, None)),
+                (slice(1, None), slice(0, -1)),
+                diagonal_weight * np.exp(-beta * down_left / 2),
+            ),
+        ]
+    return edges
+
+
+def _cut_free_pixels(
+    logit: np.ndarray,
+    force_fg: np.ndarray,
+    force_bg: np.ndarray,
+    edges: Edges,
+) -> np.ndarray:
+    """The least-energy labelling, with a graph node for each free pixel only.
+
+    An edge from a free pixel to a fixed one costs its weight exactly when the free
+    pixel takes the other label, so it becomes a terminal edge of the free pixel;
+    an edge between fixed pixels costs the same whatever the cut. The graph is then
+    as small as the free area: in a coarse-to-fine cut's full-size pass, a thin band
+    instead of the band's whole bounding box.
+    """
+    h, w = logit.shape
+    free = ~(force_fg | force_bg)
+    out = force_fg.astype(np.uint8)
+    count = int(np.count_nonzero(free))
+    if not count:
+        return out
+    ids = np.full((h, w), -1, np.int64)
+    ids[free] = np.arange(count)
+    flat = np.arange(h * w).reshape(h, w)
+    source = np.maximum(logit, 0).astype(np.float64).ravel()
+    sink = np.maximum(-logit, 0).astype(np.float64).ravel()
+    graph = maxflow.Graph[float]()
+    graph.add_nodes(count)
+    for a, b, weight in edges:
+        free_a, free_b = free[a], free[b]
+        both = free_a & free_b
+        if both.any():
+            graph.add_edges(ids[a][both], ids[b][both], weight[both], weight[both])
+        for here, there, free_here, free_there in ((a, b, free_a, free_b), (b, a, free_b, free_a)):
+            lone = free_here & ~free_there
+            if not lone.any():
+                continue
+            pixel = flat[here][lone]
+            pull = weight[lone]
+            to_fg = force_fg[there][lone]
+            source += np.bincount(pixel[to_fg], pull[to_fg], h * w)
+            sink += np.bincount(pixel[~to_fg], pull[~to_fg], h * w)
+    node_ids = ids[free]
+    graph.add_grid_tedges(node_ids, source.reshape(h, w)[free], sink.reshape(h, w)[free])
     graph.maxflow()
     # get_grid_segments is True on the sink side: the background.
-    return (~graph.get_grid_segments(nodes)).astype(np.uint8)
+    out[free] = ~graph.get_grid_segments(node_ids)
+    return out
 
 
 # With 8-neighbours, the shares of ``smooth`` an axis and a diagonal edge get: a
