@@ -15,15 +15,22 @@ from annotator.tracking.strokes import Stroke, apply_strokes, stroke_labels
 H, W = 160, 240
 
 
-def scene() -> tuple[np.ndarray, np.ndarray]:
-    """A textured grey-green background and a red object (rows 40..119, cols 60..159)."""
-    rng = np.random.default_rng(3)
-    frame = np.empty((H, W, 3), np.uint8)
-    frame[..., 0] = rng.integers(40, 90, (H, W))
-    frame[..., 1] = rng.integers(90, 140, (H, W))
-    frame[..., 2] = rng.integers(40, 90, (H, W))
-    truth = np.zeros((H, W), np.uint8)
-    truth[40:120, 60:160] = 1
+def scene(
+    size: tuple[int, int] = (H, W),
+    rows: tuple[int, int] = (40, 120),
+    cols: tuple[int, int] = (60, 160),
+    seed: int = 3,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A textured grey-green background of ``size`` (h, w) and a red object in
+    ``rows`` x ``cols`` (half-open ranges)."""
+    rng = np.random.default_rng(seed)
+    h, w = size
+    frame = np.empty((h, w, 3), np.uint8)
+    frame[..., 0] = rng.integers(40, 90, (h, w))
+    frame[..., 1] = rng.integers(90, 140, (h, w))
+    frame[..., 2] = rng.integers(40, 90, (h, w))
+    truth = np.zeros((h, w), np.uint8)
+    truth[rows[0] : rows[1], cols[0] : cols[1]] = 1
     obj = truth > 0
     frame[obj] = np.stack(
         [
@@ -445,15 +452,8 @@ def test_a_stroke_away_from_the_mask_reaches_as_far_as_it_spans() -> None:
     the mask's edge still adds only a band next to it."""
     from annotator.propagation import mask_iou
 
-    rng = np.random.default_rng(8)
     h, w = 240, 360
-    frame = np.empty((h, w, 3), np.uint8)
-    frame[..., 0] = rng.integers(40, 90, (h, w))
-    frame[..., 1] = rng.integers(90, 140, (h, w))
-    frame[..., 2] = rng.integers(40, 90, (h, w))
-    truth = np.zeros((h, w), np.uint8)
-    truth[50:190, 60:260] = 1
-    frame[truth > 0] = np.array([200, 40, 40]) + rng.integers(-20, 20, (int(truth.sum()), 3))
+    frame, truth = scene((h, w), (50, 190), (60, 260), seed=8)
     wrong = np.zeros((h, w), np.uint8)
     wrong[10:40, 300:330] = 1
     along = Stroke(((70.0, 120.0), (250.0, 120.0)), 2.0, True)
