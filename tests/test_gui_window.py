@@ -138,6 +138,27 @@ def test_box_creates_an_object_and_f_propagates_with_progress(window: MainWindow
     assert model.provenance_counts(1)["propagated"] == 89
 
 
+def test_a_box_shows_a_busy_cursor_while_its_object_is_found(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The box init blocks the window for about a second on a real frame: the cursor
+    and the status bar say so meanwhile, and both are back afterwards."""
+    from PySide6.QtWidgets import QApplication
+
+    seen: list[tuple[Qt.CursorShape | None, str]] = []
+    add = window.controller.add_box_object
+
+    def watched(frame: int, box: tuple[float, float, float, float]) -> int:
+        cursor = QApplication.overrideCursor()
+        seen.append((cursor.shape() if cursor else None, window.statusBar().currentMessage()))
+        return add(frame, box)
+
+    window.controller.add_box_object = watched  # type: ignore[method-assign]
+    draw_box(qtbot, window, DISC_BOX)
+    assert seen == [(Qt.CursorShape.BusyCursor, "finding the object in the box…")]
+    assert QApplication.overrideCursor() is None
+    assert window.statusBar().currentMessage() != "finding the object in the box…"
+    assert list(window.controller.model.objects) == [1]
+
+
 def test_escape_stops_a_run_and_keeps_what_was_done(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     draw_box(qtbot, window, DISC_BOX)
     with qtbot.waitSignal(window.controller.propagation_finished, timeout=60_000) as done:

@@ -9,9 +9,11 @@ pixels; boxes are xywh.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from annotator.gui.canvas import Tool
 from annotator.gui.raster import paint_stroke
@@ -22,6 +24,23 @@ if TYPE_CHECKING:
     from annotator.gui.main_window import MainWindow
 
 Points = list[tuple[float, float]]
+T = TypeVar("T")
+
+
+def while_busy(w: MainWindow, message: str, action: Callable[[], T]) -> T:
+    """``action()`` under a busy cursor, with ``message`` in the status bar: a box's
+    init takes about a second at 854 x 480 and blocks the window meanwhile. Both are
+    gone again before an error from ``action`` reaches the user."""
+    QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+    bar = w.statusBar()
+    bar.showMessage(message)
+    bar.repaint()
+    try:
+        return action()
+    finally:
+        QApplication.restoreOverrideCursor()
+        if bar.currentMessage() == message:
+            bar.clearMessage()
 
 
 def arm_new_object(w: MainWindow) -> None:
@@ -34,11 +53,20 @@ def arm_new_object(w: MainWindow) -> None:
 def on_box(w: MainWindow, x: float, y: float, width: float, height: float, reinit: bool) -> None:
     """A box drawn: a new object, or (``reinit``) the selected one started again from it."""
     box = (x, y, width, height)
+    finding = "finding the object in the box…"
     if reinit and w.selected:
         selected = w.selected
-        w._guard("Re-initialise", lambda: w.controller.reinit_object(selected, w.current, box))
+        w._guard(
+            "Re-initialise",
+            lambda: while_busy(
+                w, finding, lambda: w.controller.reinit_object(selected, w.current, box)
+            ),
+        )
         return
-    new = w._guard("New object", lambda: w.controller.add_box_object(w.current, box))
+    new = w._guard(
+        "New object",
+        lambda: while_busy(w, finding, lambda: w.controller.add_box_object(w.current, box)),
+    )
     if new:
         w.panel.select(int(new))
 
