@@ -226,11 +226,11 @@ def _cut_free_pixels(
         return out
     ids = np.full((h, w), -1, np.int64)
     ids[free] = np.arange(count)
-    flat = np.arange(h * w).reshape(h, w)
-    source = np.maximum(logit, 0).astype(np.float64).ravel()
-    sink = np.maximum(-logit, 0).astype(np.float64).ravel()
     graph = maxflow.Graph[float]()
     graph.add_nodes(count)
+    # Per free pixel with a fixed neighbour: its node, the edge's weight, and whether
+    # that neighbour is fixed to the object (the pull goes to the source) or not.
+    nodes, pulls, to_object = [], [], []
     for a, b, weight in edges:
         free_a, free_b = free[a], free[b]
         both = free_a & free_b
@@ -238,15 +238,16 @@ def _cut_free_pixels(
             graph.add_edges(ids[a][both], ids[b][both], weight[both], weight[both])
         for here, there, free_here, free_there in ((a, b, free_a, free_b), (b, a, free_b, free_a)):
             lone = free_here & ~free_there
-            if not lone.any():
-                continue
-            pixel = flat[here][lone]
-            pull = weight[lone]
-            to_fg = force_fg[there][lone]
-            source += np.bincount(pixel[to_fg], pull[to_fg], h * w)
-            sink += np.bincount(pixel[~to_fg], pull[~to_fg], h * w)
+            nodes.append(ids[here][lone])
+            pulls.append(weight[lone])
+            to_object.append(force_fg[there][lone])
+    node, pull, to_fg = np.concatenate(nodes), np.concatenate(pulls), np.concatenate(to_object)
+    source = np.maximum(logit[free], 0).astype(np.float64)
+    sink = np.maximum(-logit[free], 0).astype(np.float64)
+    source += np.bincount(node[to_fg], pull[to_fg], count)
+    sink += np.bincount(node[~to_fg], pull[~to_fg], count)
     node_ids = ids[free]
-    graph.add_grid_tedges(node_ids, source.reshape(h, w)[free], sink.reshape(h, w)[free])
+    graph.add_grid_tedges(node_ids, source, sink)
     graph.maxflow()
     # get_grid_segments is True on the sink side: the background.
     out[free] = ~graph.get_grid_segments(node_ids)
