@@ -138,25 +138,47 @@ def test_box_creates_an_object_and_f_propagates_with_progress(window: MainWindow
     assert model.provenance_counts(1)["propagated"] == 89
 
 
-def test_a_box_shows_a_busy_cursor_while_its_object_is_found(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
-    """The box init blocks the window for about a second on a real frame: the cursor
-    and the status bar say so meanwhile, and both are back afterwards."""
+def test_a_box_finds_its_object_off_the_window_thread(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The box init takes about a second on a real frame: it runs on a worker thread while
+    the window keeps handling its events (a timer ticks meanwhile), under a busy cursor
+    and a status message, with the box still drawn; all three are gone afterwards."""
+    import threading
+    import time
+
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    seen: list[tuple[Qt.CursorShape | None, str]] = []
-    add = window.controller.add_box_object
+    tracker = window.controller.session.tracker
+    init = tracker.init
+    ticks = [0]
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + 1))
+    seen: list[tuple[bool, Qt.CursorShape | None, str, bool, bool]] = []
+    box_shown = window.canvas._rubber.isVisible
 
-    def watched(frame: int, box: tuple[float, float, float, float]) -> int:
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
         cursor = QApplication.overrideCursor()
-        seen.append((cursor.shape() if cursor else None, window.statusBar().currentMessage()))
-        return add(frame, box)
+        message = window.statusBar().currentMessage()
+        before, deadline = ticks[0], time.monotonic() + 10
+        while ticks[0] == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        off_thread = threading.current_thread() is not threading.main_thread()
+        shape = cursor.shape() if cursor else None
+        seen.append((off_thread, shape, message, ticks[0] > before, box_shown()))
+        return init(*args, **kwargs)
 
-    window.controller.add_box_object = watched  # type: ignore[method-assign]
-    draw_box(qtbot, window, DISC_BOX)
-    assert seen == [(Qt.CursorShape.BusyCursor, "finding the object in the box…")]
-    assert QApplication.overrideCursor() is None
+    tracker.init = watched  # type: ignore[method-assign]
+    timer.start(0)
+    try:
+        draw_box(qtbot, window, DISC_BOX)
+    finally:
+        timer.stop()
+    finding = "finding the object in the box…"
+    assert seen == [(True, Qt.CursorShape.BusyCursor, finding, True, True)]
+    assert QApplication.overrideCursor() is None and not box_shown()
     assert window.statusBar().currentMessage() != "finding the object in the box…"
     assert list(window.controller.model.objects) == [1]
+    assert window.controller.model.provenance_counts(1)["init"] == 1
 
 
 def test_escape_stops_a_run_and_keeps_what_was_done(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]

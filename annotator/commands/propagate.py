@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from annotator.core.model import AnnotationModel, Change, Edit, ObjectInfo, Provenance
+from annotator.core.model import AnnotationModel, Change, Edit, FrameMask, ObjectInfo, Provenance
 from annotator.propagation import (
     PropagationPlan,
     PropagationStep,
@@ -48,6 +48,45 @@ def object_color(object_id: int) -> tuple[int, int, int]:
     return DISTINCT_COLOURS[(object_id - 1) % len(DISTINCT_COLOURS)]
 
 
+def box_init_masks(
+    tracker: Tracker,
+    frame: np.ndarray,
+    boxes: Sequence[tuple[float, float, float, float]],
+    neighbour: np.ndarray | None = None,
+) -> list[FrameMask]:
+    """The tracker's ``init`` mask for each xywh box on RGB ``frame`` (H, W, 3), whose
+    rotated box is the box itself, so propagation starts from what was drawn.
+
+    Touches no project, so it may run on a worker thread (a box takes about a second
+    at 854 x 480). ``neighbour`` is the frame ``neighbour_frame`` gives, for the
+    motion cue. Raises ``InvalidBoxError`` for a box off the image or absurd in size.
+    """
+    checked = [validate_box(b, frame.shape) for b in boxes]
+    states = init_all(tracker, frame, [(b, None) for b in checked], neighbour)
+    results = tracker.describe_init(frame, states)
+    return [result_mask(result, Provenance.INIT, None) for result in results]
+
+
+def add_objects_with_masks(
+    model: AnnotationModel,
+    frame_index: int,
+    masks: Sequence[FrameMask],
+    names: Sequence[str] | None = None,
+) -> list[int]:
+    """Create one object per mask, set on ``frame_index``; one undo step. Returns the ids."""
+    first = model.next_object_id()
+    ids = list(range(first, first + len(masks)))
+    changes: list[Change] = []
+    for i, (object_id, mask) in enumerate(zip(ids, masks, strict=True)):
+        name = names[i] if names else f"object {object_id}"
+        changes += model.add_object(
+            ObjectInfo(object_id, name, color=object_color(object_id))
+        ).changes
+        changes += model.set_masks("init", [(object_id, frame_index, mask)]).changes
+    model.apply(Edit(f"add {len(ids)} object(s)", tuple(changes)))
+    return ids
+
+
 def add_box_objects(
     model: AnnotationModel,
     tracker: Tracker,
@@ -57,27 +96,10 @@ def add_box_objects(
     names: Sequence[str] | None = None,
     neighbour: np.ndarray | None = None,
 ) -> list[int]:
-    """Create one object per xywh box, with an ``init`` mask on ``frame_index``; one undo step.
-
-    The init mask is the tracker's mask for the box on that frame, and its
-    rotated box is the box itself, so propagation starts from what was drawn.
-    ``neighbour`` is the frame ``neighbour_frame`` gives, for the motion cue.
-    """
-    checked = [validate_box(b, frame.shape) for b in boxes]
-    states = init_all(tracker, frame, [(b, None) for b in checked], neighbour)
-    results = tracker.describe_init(frame, states)
-    first = model.next_object_id()
-    ids = list(range(first, first + len(checked)))
-    changes: list[Change] = []
-    for i, (object_id, result) in enumerate(zip(ids, results, strict=True)):
-        name = names[i] if names else f"object {object_id}"
-        changes += model.add_object(
-            ObjectInfo(object_id, name, color=object_color(object_id))
-        ).changes
-        mask = result_mask(result, Provenance.INIT, None)
-        changes += model.set_masks("init", [(object_id, frame_index, mask)]).changes
-    model.apply(Edit(f"add {len(ids)} object(s)", tuple(changes)))
-    return ids
+    """Create one object per xywh box, with an ``init`` mask on ``frame_index``
+    (``box_init_masks``); one undo step."""
+    masks = box_init_masks(tracker, frame, boxes, neighbour)
+    return add_objects_with_masks(model, frame_index, masks, names)
 
 
 def apply_step(model: AnnotationModel, plan: PropagationPlan, step: PropagationStep) -> None:

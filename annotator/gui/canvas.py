@@ -334,10 +334,11 @@ class Canvas(QGraphicsView):
         if self._drag_start is not None:
             r = self._rubber.rect()
             self._drag_start = None
-            self._rubber.hide()
             if r.width() >= 3 and r.height() >= 3:
                 shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+                # The box stays drawn while its object is found (about a second).
                 self.box_drawn.emit(r.x(), r.y(), r.width(), r.height(), shift)
+            self._rubber.hide()
         elif self._stroke:
             points, self._stroke = self._stroke, []
             self._stroke_item.setPath(QPainterPath())

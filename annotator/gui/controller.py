@@ -19,7 +19,7 @@ from annotator.formats.common import ExportJob
 from annotator.gui.settings import data_dir
 from annotator.gui.worker import PropagationWorker
 from annotator.propagation import Direction, PropagationPlan, PropagationStep
-from annotator.session import PROJECT_SUFFIX, Session, project_for_video
+from annotator.session import PROJECT_SUFFIX, Runner, Session, project_for_video, run_here
 from annotator.store.project import ProjectStore
 from annotator.tracking.base import Tracker
 from annotator.tracking.strokes import Stroke
@@ -111,13 +111,19 @@ class Controller(QObject):
         self.session.set_tracker(kind, weights)
 
     # -- edits (see ``Session``) ---------------------------------------------------------
-    def add_box_object(self, frame: int, box: tuple[float, float, float, float]) -> int:
-        return self.session.add_box_object(frame, box)
+    def add_box_object(
+        self, frame: int, box: tuple[float, float, float, float], run: Runner = run_here
+    ) -> int:
+        return self.session.add_box_object(frame, box, run)
 
     def reinit_object(
-        self, object_id: int, frame: int, box: tuple[float, float, float, float]
+        self,
+        object_id: int,
+        frame: int,
+        box: tuple[float, float, float, float],
+        run: Runner = run_here,
     ) -> None:
-        self.session.reinit_object(object_id, frame, box)
+        self.session.reinit_object(object_id, frame, box, run)
 
     def set_user_mask(self, object_id: int, frame: int, mask: np.ndarray, label: str) -> None:
         self.session.set_user_mask(object_id, frame, mask, label)

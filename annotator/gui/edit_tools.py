@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QApplication
 
 from annotator.gui.canvas import Tool
 from annotator.gui.raster import paint_stroke
+from annotator.gui.worker import run_off_thread
+from annotator.session import Runner
 from annotator.tracking.geometry import fill_polygon
 from annotator.tracking.strokes import Stroke
 
@@ -25,18 +27,24 @@ if TYPE_CHECKING:
 
 Points = list[tuple[float, float]]
 T = TypeVar("T")
+U = TypeVar("U")
 
 
-def while_busy(w: MainWindow, message: str, action: Callable[[], T]) -> T:
-    """``action()`` under a busy cursor, with ``message`` in the status bar: a box's
-    init takes about a second at 854 x 480 and blocks the window meanwhile. Both are
-    gone again before an error from ``action`` reaches the user."""
+def while_busy(w: MainWindow, message: str, action: Callable[[Runner], T]) -> T:
+    """``action(run)`` under a busy cursor, with ``message`` in the status bar, where
+    ``run`` runs a piece of work on a worker thread while the window keeps painting (a
+    box's init takes about a second at 854 x 480); past 0.3 s a dialog with
+    ``message`` shows that the window waits. The cursor and the message are gone again
+    before an error from ``action`` reaches the user."""
     QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
     bar = w.statusBar()
     bar.showMessage(message)
-    bar.repaint()
+
+    def run(work: Callable[[], U], /) -> U:
+        return run_off_thread(w, message, work)
+
     try:
-        return action()
+        return action(run)
     finally:
         QApplication.restoreOverrideCursor()
         if bar.currentMessage() == message:
@@ -59,13 +67,15 @@ def on_box(w: MainWindow, x: float, y: float, width: float, height: float, reini
         w._guard(
             "Re-initialise",
             lambda: while_busy(
-                w, finding, lambda: w.controller.reinit_object(selected, w.current, box)
+                w, finding, lambda run: w.controller.reinit_object(selected, w.current, box, run)
             ),
         )
         return
     new = w._guard(
         "New object",
-        lambda: while_busy(w, finding, lambda: w.controller.add_box_object(w.current, box)),
+        lambda: while_busy(
+            w, finding, lambda run: w.controller.add_box_object(w.current, box, run)
+        ),
     )
     if new:
         w.panel.select(int(new))

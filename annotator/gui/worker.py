@@ -92,11 +92,17 @@ class CallWorker(QObject):
 
 def run_off_thread(parent: QWidget, text: str, work: Callable[[], T]) -> T:
     """Run ``work`` on a worker thread while a busy dialog shows ``text`` and the window
-    keeps painting; returns its result or raises what it raised."""
+    keeps painting; returns its result or raises what it raised.
+
+    Input waits until the work is done (the dialog only shows after 0.3 s): a second
+    box drawn meanwhile would start a second call on the same tracker.
+    """
     progress = QProgressDialog(text, "", 0, 0, parent)
     progress.setCancelButton(None)
     progress.setWindowModality(Qt.WindowModality.WindowModal)
     progress.setMinimumDuration(300)
+    # The dialog's timer to show itself starts only when its value is set to the minimum.
+    progress.setValue(0)
     results: list[T] = []
     worker = CallWorker(lambda: results.append(work()))
     thread = QThread()
@@ -105,7 +111,7 @@ def run_off_thread(parent: QWidget, text: str, work: Callable[[], T]) -> T:
     worker.finished.connect(loop.quit)
     thread.started.connect(worker.run)
     thread.start()
-    loop.exec()
+    loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
     thread.quit()
     thread.wait()
     progress.close()

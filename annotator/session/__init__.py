@@ -19,14 +19,20 @@ import hashlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import numpy as np
 
 from annotator.commands.edits import current_mask, stroke_edit, user_mask_edit
 from annotator.commands.export import apply_import, make_job, read_dataset
 from annotator.commands.project import open_or_create, open_with_video, video_path_of
-from annotator.commands.propagate import add_box_objects, apply_step, object_color
-from annotator.core.model import AnnotationModel, Edit, ObjectInfo, Provenance
+from annotator.commands.propagate import (
+    add_objects_with_masks,
+    apply_step,
+    box_init_masks,
+    object_color,
+)
+from annotator.core.model import AnnotationModel, Edit, ObjectInfo
 from annotator.errors import AnnotatorError
 from annotator.formats.common import ExportJob
 from annotator.formats.importers import Imported
@@ -35,22 +41,42 @@ from annotator.propagation import (
     PropagationPlan,
     PropagationStep,
     neighbour_frame,
-    result_mask,
     snapshot_cells,
 )
 from annotator.session.run import PropagationRun
 from annotator.store.lock import ProjectLockedError
 from annotator.store.project import ProjectStore
-from annotator.tracking.base import DOUBTFUL_SCORE, Tracker, validate_box
+from annotator.tracking.base import DOUBTFUL_SCORE, Tracker
 from annotator.tracking.factory import create_tracker
 from annotator.tracking.strokes import Stroke
 from annotator.video.frame_source import FrameSource, open_source
 
-__all__ = ["PROJECT_SUFFIX", "PropagationRun", "Session", "project_for_video"]
+__all__ = [
+    "PROJECT_SUFFIX",
+    "PropagationRun",
+    "Runner",
+    "Session",
+    "project_for_video",
+    "run_here",
+]
 
 log = logging.getLogger(__name__)
 
 PROJECT_SUFFIX = ".annot"
+
+T = TypeVar("T")
+
+
+class Runner(Protocol):
+    """Runs a piece of work that touches no project and returns its result, or raises
+    what it raised: on this thread (``run_here``), or on a worker while a window paints."""
+
+    def __call__(self, work: Callable[[], T], /) -> T: ...
+
+
+def run_here(work: Callable[[], T], /) -> T:
+    """The ``Runner`` that runs ``work`` on the calling thread."""
+    return work()
 
 
 def project_for_video(video: Path, folder: Path) -> Path:
@@ -188,27 +214,36 @@ class Session:
         if self.is_running:
             raise AnnotatorError(f"stop the propagation (Esc) before you {what}")
 
-    def add_box_object(self, frame: int, box: tuple[float, float, float, float]) -> int:
-        """A new object from an xywh box on ``frame``: its init mask comes from the tracker."""
+    def add_box_object(
+        self, frame: int, box: tuple[float, float, float, float], run: Runner = run_here
+    ) -> int:
+        """A new object from an xywh box on ``frame``: its init mask comes from the tracker.
+
+        ``run`` runs the init (about a second at 854 x 480; it touches no project), for
+        example on a worker thread while the window keeps painting.
+        """
         store, source = self._open()
         self._no_run("add an object")
         image, near = source[frame], neighbour_frame(source, frame)
-        [object_id] = add_box_objects(
-            store.model, self.tracker, image, frame, [box], neighbour=near
-        )
+        tracker = self.tracker
+        [mask] = run(lambda: box_init_masks(tracker, image, [box], near))
+        [object_id] = add_objects_with_masks(store.model, frame, [mask])
         return object_id
 
     def reinit_object(
-        self, object_id: int, frame: int, box: tuple[float, float, float, float]
+        self,
+        object_id: int,
+        frame: int,
+        box: tuple[float, float, float, float],
+        run: Runner = run_here,
     ) -> None:
-        """A new box for an existing object on ``frame``: a fresh init mask there (a keyframe)."""
+        """A new box for an existing object on ``frame``: a fresh init mask there (a
+        keyframe). ``run`` runs the init, as in ``add_box_object``."""
         store, source = self._open()
         self._no_run("re-initialise an object")
         image, near = source[frame], neighbour_frame(source, frame)
-        box = validate_box(box, image.shape)
         tracker = self.tracker
-        [result] = tracker.describe_init(image, [tracker.init(image, box=box, neighbour=near)])
-        mask = result_mask(result, Provenance.INIT, None)
+        [mask] = run(lambda: box_init_masks(tracker, image, [box], near))
         store.apply(store.model.set_masks(f"new box for {object_id}", [(object_id, frame, mask)]))
 
     def set_user_mask(self, object_id: int, frame: int, mask: np.ndarray, label: str) -> None:
