@@ -14,6 +14,7 @@ Masks are (H, W) uint8 0/1; labels are ``strokes.stroke_labels``: 0 unpainted,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import cv2
@@ -100,6 +101,7 @@ def lost_object(
     strokes: Sequence[Stroke],
     frame: np.ndarray,
     reference: tuple[np.ndarray, np.ndarray],
+    gap: StrokeGap,
 ) -> np.ndarray | None:
     """None if ``current`` still holds the object that ``moved`` (the keyframe's mask
     moved onto the foreground stroke) places; else what of ``current`` to keep: all
@@ -110,7 +112,8 @@ def lost_object(
     so does a mask that still looks like the keyframe (see STILL_THERE_REACH).
 
     labels: ``stroke_labels`` of ``strokes``; ref_area: the keyframe mask's pixels;
-    frame: the RGB frame the strokes are on; reference: the keyframe and its mask.
+    frame: the RGB frame the strokes are on; reference: the keyframe and its mask;
+    gap: ``StrokeGap.of(current, labels)``.
     """
     if (moved & current).sum() >= LOST * moved.sum():
         return None
@@ -118,9 +121,8 @@ def lost_object(
     if area < SMALL * ref_area:
         # The overlap first: it is a count, the other test a distance transform.
         placed_over = int((moved & current).sum()) >= REMAINDER_AGREES * area
-        return current if placed_over or small_mask_lost(current, labels, ref_area) else None
-    away = cv2.distanceTransform((current == 0).astype(np.uint8), cv2.DIST_L2, 3)[labels == 1]
-    if float(away.min()) <= LOST_AWAY_PX:
+        return current if placed_over or small_mask_lost(current, gap, ref_area) else None
+    if gap.nearest <= LOST_AWAY_PX:
         return None
     kept = drop_stroked_parts(current, moved, labels == 2)
     if area - int(kept.sum()) < WRONG * area:
@@ -132,34 +134,45 @@ def lost_object(
     return kept
 
 
-def small_mask_lost(current: np.ndarray, labels: np.ndarray, ref_area: int) -> bool:
+def small_mask_lost(current: np.ndarray, gap: StrokeGap, ref_area: int) -> bool:
     """Whether ``current``, a remainder under ``SMALL`` of the keyframe's area (ref_area
     pixels), has lost the object: it is empty, or the foreground stroke lies (median)
     farther than ``LOST_AWAY_PX`` from it. Also the test of a lost object whose keyframe
-    cannot be placed (``LOST_REACH``). labels: ``stroke_labels`` (H, W); current:
-    (H, W) uint8 0/1."""
-    # Without a foreground stroke ``stroke_away`` is 0: not lost.
+    cannot be placed (``LOST_REACH``). current: (H, W) uint8 0/1; gap:
+    ``StrokeGap.of(current, labels)``."""
     if int(current.sum()) >= SMALL * ref_area:
         return False
-    return stroke_away(current, labels) > LOST_AWAY_PX
+    # Without a foreground stroke the gap is 0: not lost.
+    return gap.median > LOST_AWAY_PX
 
 
-def stroke_away(current: np.ndarray, labels: np.ndarray) -> float:
-    """How far (px, median over its pixels) the foreground stroke lies from ``current``
-    (H, W) uint8 0/1; infinite for an empty mask, 0 without a foreground stroke.
-    labels: ``stroke_labels`` (H, W)."""
-    if not (labels == 1).any():
-        return 0.0
-    if not current.any():
-        return float("inf")
-    away = cv2.distanceTransform((current == 0).astype(np.uint8), cv2.DIST_L2, 3)[labels == 1]
-    return float(np.median(away))
+@dataclass(frozen=True)
+class StrokeGap:
+    """How far (px) the foreground stroke's pixels lie from a mask: their median and
+    nearest distance; infinite for an empty mask, 0 without a foreground stroke.
+    Measured once per stroke call, for the rules above (a distance transform of the
+    whole frame)."""
+
+    median: float
+    nearest: float
+
+    @classmethod
+    def of(cls, current: np.ndarray, labels: np.ndarray) -> StrokeGap:
+        """From the mask ``current`` (H, W) uint8 0/1 and ``stroke_labels`` (H, W)."""
+        if not (labels == 1).any():
+            return cls(0.0, 0.0)
+        if not current.any():
+            return cls(float("inf"), float("inf"))
+        away = cv2.distanceTransform((current == 0).astype(np.uint8), cv2.DIST_L2, 3)
+        under = away[labels == 1]
+        return cls(float(np.median(under)), float(under.min()))
 
 
-def missed_span(strokes: Sequence[Stroke], current: np.ndarray, labels: np.ndarray) -> float:
+def missed_span(strokes: Sequence[Stroke], gap: StrokeGap) -> float:
     """The extent (px) of the foreground strokes where they lie away from the mask
-    (median farther than ``LOST_AWAY_PX``), else 0: see ``MISSED_SPAN``."""
-    if stroke_away(current, labels) <= LOST_AWAY_PX:
+    (median farther than ``LOST_AWAY_PX``), else 0: see ``MISSED_SPAN``. gap:
+    ``StrokeGap.of`` the mask and the strokes' labels."""
+    if gap.median <= LOST_AWAY_PX:
         return 0.0
     return MISSED_SPAN * foreground_extent(strokes)
 

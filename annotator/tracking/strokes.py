@@ -50,6 +50,7 @@ from annotator.tracking.appearance import (
 from annotator.tracking.geometry import signed_distance
 from annotator.tracking.lost_object import (
     LOST_REACH,
+    StrokeGap,
     grown_reach,
     lost_object,
     missed_span,
@@ -161,7 +162,8 @@ def apply_strokes(
     # placed again: elsewhere the keyframe is often a rough mask, and parts of the
     # object it left out would count as background (boat, drift-turn on the fit part).
     known_around = None
-    spread = max(size, missed_span(strokes, current, labels))
+    gap = StrokeGap.of(current, labels)
+    spread = max(size, missed_span(strokes, gap))
     reach = float(np.clip(weights.reach * spread, weights.min_reach_px, weights.max_reach_px))
     reach += radius
     base = current
@@ -170,7 +172,9 @@ def apply_strokes(
         moved = relocate(reference[0], reference[1], frame, labels == 1, labels == 2)
         kept = None
         if moved is not None:
-            kept = lost_object(current, moved, labels, ref_area, strokes, frame, reference)
+            kept = lost_object(
+                current, moved, labels, ref_area, strokes, frame, reference, gap
+            )
         if moved is not None and kept is not None:
             current = kept
             known_around = colour_counts(ref_index, ring_around(reference[1] > 0, size))
@@ -181,7 +185,7 @@ def apply_strokes(
                 float(gap[moved > 0].max()) + radius + weights.min_reach_px,
                 grown_reach(strokes, reference[1] > 0) + radius,
             )
-        elif moved is None and small_mask_lost(current, labels, ref_area):
+        elif moved is None and small_mask_lost(current, gap, ref_area):
             reach = max(reach, LOST_REACH * size, grown_reach(strokes, reference[1] > 0)) + radius
             unplaced = True
     ys, xs = np.nonzero(painted | (base > 0) & (base != current))
