@@ -172,9 +172,7 @@ def apply_strokes(
         moved = relocate(reference[0], reference[1], frame, labels == 1, labels == 2)
         kept = None
         if moved is not None:
-            kept = lost_object(
-                current, moved, labels, ref_area, strokes, frame, reference, gap
-            )
+            kept = lost_object(current, moved, labels, ref_area, strokes, frame, reference, gap)
         if moved is not None and kept is not None:
             current = kept
             known_around = colour_counts(ref_index, ring_around(reference[1] > 0, size))
