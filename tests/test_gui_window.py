@@ -181,6 +181,39 @@ def test_a_box_finds_its_object_off_the_window_thread(window: MainWindow, qtbot)
     assert window.controller.model.provenance_counts(1)["init"] == 1
 
 
+def test_closing_while_a_box_is_found_waits_and_keeps_the_object(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The window paints during the box init, so its close button still works: the close
+    waits until the object is saved, then happens."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    from annotator.store.project import ProjectStore
+
+    store = window.controller.session.store
+    assert store is not None
+    path = store.path
+    tracker = window.controller.session.tracker
+    init = tracker.init
+    closed: list[bool] = []
+
+    def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + 10
+        while not closed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return init(*args, **kwargs)
+
+    tracker.init = slow  # type: ignore[method-assign]
+    QTimer.singleShot(50, lambda: closed.append(window.close()))
+    draw_box(qtbot, window, DISC_BOX)
+    assert closed == [False]  # deferred, not refused or done at once
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    assert window.controller.session.store is None
+    with ProjectStore.open(path) as reopened:
+        assert list(reopened.model.objects) == [1]
+        assert reopened.model.provenance_counts(1)["init"] == 1
+
+
 def test_escape_stops_a_run_and_keeps_what_was_done(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     draw_box(qtbot, window, DISC_BOX)
     with qtbot.waitSignal(window.controller.propagation_finished, timeout=60_000) as done:

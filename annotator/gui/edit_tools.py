@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QApplication
 
 from annotator.gui.canvas import Tool
 from annotator.gui.raster import paint_stroke
-from annotator.gui.worker import run_off_thread
 from annotator.session import Runner
 from annotator.tracking.geometry import fill_polygon
 from annotator.tracking.strokes import Stroke
@@ -41,7 +40,7 @@ def while_busy(w: MainWindow, message: str, action: Callable[[Runner], T]) -> T:
     bar.showMessage(message)
 
     def run(work: Callable[[], U], /) -> U:
-        return run_off_thread(w, message, work)
+        return w.off_thread(message, work)
 
     try:
         return action(run)

@@ -48,6 +48,7 @@ from annotator.gui.run_status import RunStatus
 from annotator.gui.settings import Settings
 from annotator.gui.timeline import Timeline, legend_html
 from annotator.gui.toolbar import TOOL_HINTS, build_toolbar
+from annotator.gui.worker import CloseHold, run_off_thread
 from annotator.propagation import Direction
 from annotator.video.frame_source import FrameSource
 
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.overlay_alpha = self.settings.get_float("opacity", 0.45)
         self._weights_dialog: WeightsDialog | None = None
         self._shortcuts_dialog: ShortcutsDialog | None = None
+        self.close_hold = CloseHold(self)
 
         self.canvas = Canvas()
         self.panel = ObjectsPanel()
@@ -169,6 +171,11 @@ class MainWindow(QMainWindow):
     @property
     def source(self) -> FrameSource | None:
         return self.controller.source
+
+    def off_thread(self, text: str, work: Callable[[], T]) -> T:
+        """``run_off_thread`` with this window's close held until it returns."""
+        with self.close_hold.held():
+            return run_off_thread(self, text, work)
 
     def show_error(self, title: str, message: str) -> None:
         log.error("%s: %s", title, message)
@@ -392,6 +399,9 @@ class MainWindow(QMainWindow):
         return tracker_choice.show_weights_dialog(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.close_hold.defer():
+            event.ignore()
+            return
         self._play.stop()
         self.settings.set("follow", self.follow.isChecked())
         self.controller.close()

@@ -17,7 +17,6 @@ from annotator.commands.export import run_export
 from annotator.formats.registry import ExportSettings
 from annotator.gui.export_dialog import ExportDialog, ExportOptions
 from annotator.gui.import_dialog import ImportDialog
-from annotator.gui.worker import run_off_thread
 
 if TYPE_CHECKING:
     from annotator.gui.main_window import MainWindow
@@ -91,7 +90,7 @@ def import_dataset(
 
     def run() -> tuple[int, int]:
         read = session.dataset_reader(fmt, path, seq)
-        found = run_off_thread(window, f"Reading {path.name}…", read)
+        found = window.off_thread(f"Reading {path.name}…", read)
         return session.apply_imported(fmt, path, found, keyframes)
 
     added = window._guard("Import", run)

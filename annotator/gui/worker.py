@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from annotator.errors import AnnotatorError
@@ -118,3 +119,35 @@ def run_off_thread(parent: QWidget, text: str, work: Callable[[], T]) -> T:
     if worker.error is not None:
         raise worker.error
     return results[0]
+
+
+class CloseHold:
+    """Defers a window's close while work it started runs on a worker thread.
+
+    ``run_off_thread`` keeps the window painting, and the window manager's close
+    button still reaches it: closing the project then would lose what the work
+    returns (a box's object, an import). A close asked for meanwhile happens once
+    the work's result is applied.
+    """
+
+    def __init__(self, window: QWidget) -> None:
+        self.window = window
+        self.depth = 0
+        self.pending = False
+
+    def defer(self) -> bool:
+        """For ``closeEvent``: True (ignore the event; the close is remembered) while held."""
+        if self.depth:
+            self.pending = True
+        return self.depth > 0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+            if not self.depth and self.pending:
+                self.pending = False
+                QTimer.singleShot(0, self.window.close)
