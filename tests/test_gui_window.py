@@ -214,6 +214,32 @@ def test_closing_while_a_box_is_found_waits_and_keeps_the_object(window: MainWin
         assert reopened.model.provenance_counts(1)["init"] == 1
 
 
+def test_a_box_init_that_crashes_is_a_message_and_adds_nothing(  # type: ignore[no-untyped-def]
+    window: MainWindow, qtbot, errors: list[str]
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from annotator.errors import InvalidBoxError
+
+    tracker = window.controller.session.tracker
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("a bug")
+
+    tracker.init = broken  # type: ignore[method-assign]
+    draw_box(qtbot, window, DISC_BOX)
+    assert errors == ["finding the object in the box failed: ValueError: a bug"]
+
+    def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise InvalidBoxError("box is 0 x 0 px")
+
+    tracker.init = refused  # type: ignore[method-assign]
+    draw_box(qtbot, window, DISC_BOX)
+    assert errors[1:] == ["box is 0 x 0 px"]
+    assert not window.controller.model.objects
+    assert QApplication.overrideCursor() is None
+
+
 def test_escape_stops_a_run_and_keeps_what_was_done(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     draw_box(qtbot, window, DISC_BOX)
     with qtbot.waitSignal(window.controller.propagation_finished, timeout=60_000) as done:

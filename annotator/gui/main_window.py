@@ -48,7 +48,7 @@ from annotator.gui.run_status import RunStatus
 from annotator.gui.settings import Settings
 from annotator.gui.timeline import Timeline, legend_html
 from annotator.gui.toolbar import TOOL_HINTS, build_toolbar
-from annotator.gui.worker import CloseHold, run_off_thread
+from annotator.gui.worker import CloseHold, run_held
 from annotator.propagation import Direction
 from annotator.video.frame_source import FrameSource
 
@@ -173,9 +173,8 @@ class MainWindow(QMainWindow):
         return self.controller.source
 
     def off_thread(self, text: str, work: Callable[[], T]) -> T:
-        """``run_off_thread`` with this window's close held until it returns."""
-        with self.close_hold.held():
-            return run_off_thread(self, text, work)
+        """``worker.run_held``: ``work`` on a worker thread, this window's close held."""
+        return run_held(self, self.close_hold, text, work)
 
     def show_error(self, title: str, message: str) -> None:
         log.error("%s: %s", title, message)

@@ -151,3 +151,17 @@ class CloseHold:
             if not self.depth and self.pending:
                 self.pending = False
                 QTimer.singleShot(0, self.window.close)
+
+
+def run_held(parent: QWidget, hold: CloseHold, text: str, work: Callable[[], T]) -> T:
+    """``run_off_thread`` with ``hold`` held until it returns. The work touches no
+    project, so a crash in it (a bug) becomes an ``AnnotatorError`` the window shows."""
+    with hold.held():
+        try:
+            return run_off_thread(parent, text, work)
+        except AnnotatorError:
+            raise
+        except Exception as exc:
+            log.exception("%s failed", text)
+            message = f"{text.rstrip('…')} failed: {type(exc).__name__}: {exc}"
+            raise AnnotatorError(message) from exc
