@@ -240,6 +240,37 @@ def test_a_box_init_that_crashes_is_a_message_and_adds_nothing(  # type: ignore[
     assert QApplication.overrideCursor() is None
 
 
+def test_a_long_call_off_the_window_thread_shows_a_busy_dialog(window: MainWindow) -> None:
+    """Past 0.3 s the dialog says what the window waits for, and it is gone when the call
+    returns. Unless its value is set, the dialog keeps Qt's default 4 s before it shows,
+    and a box's one-second wait showed nothing."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    from annotator.gui.worker import run_off_thread
+
+    shown = threading.Event()
+
+    def dialogs() -> list[tuple[bool, str]]:
+        return [(d.isVisible(), d.labelText()) for d in window.findChildren(QProgressDialog)]
+
+    def look() -> None:
+        if (True, "working…") in dialogs():
+            shown.set()
+
+    timer = QTimer()
+    timer.timeout.connect(look)
+    timer.start(20)
+    try:
+        result = run_off_thread(window, "working…", lambda: 42 if shown.wait(2.5) else 0)
+    finally:
+        timer.stop()
+    assert result == 42
+    assert (True, "working…") not in dialogs()
+
+
 def test_escape_stops_a_run_and_keeps_what_was_done(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     draw_box(qtbot, window, DISC_BOX)
     with qtbot.waitSignal(window.controller.propagation_finished, timeout=60_000) as done:

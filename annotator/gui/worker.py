@@ -102,7 +102,8 @@ def run_off_thread(parent: QWidget, text: str, work: Callable[[], T]) -> T:
     progress.setCancelButton(None)
     progress.setWindowModality(Qt.WindowModality.WindowModal)
     progress.setMinimumDuration(300)
-    # The dialog's timer to show itself starts only when its value is set to the minimum.
+    # Setting the minimum value restarts the dialog's show timer at 0.3 s; else it keeps
+    # Qt's default 4 s, and a one-second wait showed nothing.
     progress.setValue(0)
     results: list[T] = []
     worker = CallWorker(lambda: results.append(work()))
