@@ -32,7 +32,7 @@ from annotator.commands.propagate import (
     box_init_masks,
     object_color,
 )
-from annotator.core.model import AnnotationModel, Edit, ObjectInfo
+from annotator.core.model import AnnotationModel, Edit, FrameMask, ObjectInfo
 from annotator.errors import AnnotatorError
 from annotator.formats.common import ExportJob
 from annotator.formats.importers import Imported
@@ -222,12 +222,9 @@ class Session:
         ``run`` runs the init (about a second at 854 x 480; it touches no project), for
         example on a worker thread while the window keeps painting.
         """
-        store, source = self._open()
         self._no_run("add an object")
-        image, near = source[frame], neighbour_frame(source, frame)
-        tracker = self.tracker
-        [mask] = run(lambda: box_init_masks(tracker, image, [box], near))
-        [object_id] = add_objects_with_masks(store.model, frame, [mask])
+        mask = self._box_mask(frame, box, run)
+        [object_id] = add_objects_with_masks(self._require().model, frame, [mask])
         return object_id
 
     def reinit_object(
@@ -239,12 +236,21 @@ class Session:
     ) -> None:
         """A new box for an existing object on ``frame``: a fresh init mask there (a
         keyframe). ``run`` runs the init, as in ``add_box_object``."""
-        store, source = self._open()
         self._no_run("re-initialise an object")
+        mask = self._box_mask(frame, box, run)
+        store = self._require()
+        store.apply(store.model.set_masks(f"new box for {object_id}", [(object_id, frame, mask)]))
+
+    def _box_mask(
+        self, frame: int, box: tuple[float, float, float, float], run: Runner
+    ) -> FrameMask:
+        """The tracker's init mask for an xywh box on ``frame``: the frames are decoded
+        here, the init runs under ``run``."""
+        source = self._open()[1]
         image, near = source[frame], neighbour_frame(source, frame)
         tracker = self.tracker
         [mask] = run(lambda: box_init_masks(tracker, image, [box], near))
-        store.apply(store.model.set_masks(f"new box for {object_id}", [(object_id, frame, mask)]))
+        return mask
 
     def set_user_mask(self, object_id: int, frame: int, mask: np.ndarray, label: str) -> None:
         """The user's mask for an object on a frame: a locked keyframe, kept exactly as drawn.

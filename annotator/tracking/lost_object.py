@@ -119,7 +119,6 @@ def lost_object(
         return None
     area = int(current.sum())
     if area < SMALL * ref_area:
-        # The overlap first: it is a count, the other test a distance transform.
         placed_over = int((moved & current).sum()) >= REMAINDER_AGREES * area
         return current if placed_over or small_mask_lost(current, gap, ref_area) else None
     if gap.nearest <= LOST_AWAY_PX:

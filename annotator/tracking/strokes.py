@@ -177,10 +177,10 @@ def apply_strokes(
             current = kept
             known_around = colour_counts(ref_index, ring_around(reference[1] > 0, size))
             base = current | moved
-            gap = cv2.distanceTransform((labels != 1).astype(np.uint8), cv2.DIST_L2, 3)
+            from_stroke = cv2.distanceTransform((labels != 1).astype(np.uint8), cv2.DIST_L2, 3)
             reach = max(
                 reach,
-                float(gap[moved > 0].max()) + radius + weights.min_reach_px,
+                float(from_stroke[moved > 0].max()) + radius + weights.min_reach_px,
                 grown_reach(strokes, reference[1] > 0) + radius,
             )
         elif moved is None and small_mask_lost(current, gap, ref_area):
