@@ -97,6 +97,8 @@ class CutWeights:
     keep_holes: holes and thin gaps in the carried mask (background enclosed
         by the object, a wire in front of it) stay background, so smoothness
         does not fill them.
+    still: the log-odds against the object of a pixel that ``snap_to_image`` is
+        told stays with the background (see ``FlowTracker``'s motion cue).
     """
 
     shape_px: float = 3.0
@@ -105,6 +107,7 @@ class CutWeights:
     band_px: float = 12.0
     min_logit: float = 1.0
     keep_holes: bool = True
+    still: float = 2.0
 
 
 def snap_to_image(
@@ -113,13 +116,17 @@ def snap_to_image(
     colour: np.ndarray | None,
     weights: CutWeights,
     unsure: np.ndarray | None = None,
+    still: np.ndarray | None = None,
 ) -> np.ndarray:
     """The mask (h, w) uint8 0/1 that best fits shape, colour and image edges.
 
     frame: (h, w, 3) RGB window; prob: (h, w) float32 carried mask in [0, 1];
     colour: (h, w) float32, the window's ``ColourModel.llr`` (None: shape and
     edges only); unsure: optional (h, w) bool, pixels whose carried value is
-    not to be trusted (flow inconsistent there): their shape term is halved.
+    not to be trusted (flow inconsistent there): their shape term is halved;
+    still: optional (h, w) bool, pixels of the carried mask that stay with the
+    background: free to change however deep inside they are, and pushed out
+    by ``weights.still``.
     """
     carried = prob > 0.5
     if not carried.any():
@@ -136,6 +143,10 @@ def snap_to_image(
     fixed = np.abs(dist) > weights.band_px
     if weights.keep_holes:
         fixed |= enclosed_background(carried) | thin_gaps(carried)
+    if still is not None:
+        # A part that stayed behind with the background can be far from the boundary.
+        logit = logit - weights.still * still
+        fixed &= ~still
     return min_cut(frame, logit, fixed & carried, fixed & ~carried, weights.smooth)
 
 

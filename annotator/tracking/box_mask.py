@@ -38,6 +38,7 @@ import numpy as np
 from annotator.errors import InvalidBoxError
 from annotator.tracking.appearance import min_cut
 from annotator.tracking.base import validate_box
+from annotator.tracking.camera import fit_camera, grid_points, unlike_camera
 from annotator.tracking.geometry import fill_holes
 
 log = logging.getLogger(__name__)
@@ -257,19 +258,16 @@ def motion_ratio(
         flow = cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR)
     outside = np.ones((height, width), bool)
     outside[y0:y1, x0:x1] = False
-    step = max(4, round(max(height, width) / 120))
-    ys, xs = np.mgrid[step // 2 : height : step, step // 2 : width : step]
+    ys, xs = grid_points(height, width)
     keep = outside[ys, xs]
-    if np.count_nonzero(keep) < 16:
-        return None
-    src = np.stack([xs[keep], ys[keep]], axis=1).astype(np.float32)
-    dst = src + flow[ys[keep], xs[keep]]
-    camera, _ = cv2.findHomography(src, dst, cv2.RANSAC, 1.0)
+    xs, ys = xs[keep], ys[keep]
+    camera = fit_camera(xs, ys, flow[ys, xs])
     if camera is None:
         return None
-    residual_out = _residual(flow, camera, xs[keep], ys[keep])
+    residual_out = unlike_camera(flow[ys, xs], camera, xs, ys)
     bys, bxs = np.mgrid[y0:y1, x0:x1]
-    residual_in = _residual(flow, camera, bxs.ravel(), bys.ravel()).reshape(bys.shape)
+    bxs, bys = bxs.ravel(), bys.ravel()
+    residual_in = unlike_camera(flow[bys, bxs], camera, bxs, bys).reshape(y1 - y0, x1 - x0)
     ratio = residual_in / (float(np.percentile(residual_out, cfg.floor_percentile)) + 0.5)
     if (ratio > cfg.motion_factor).mean() >= cfg.min_moving:
         return ratio
@@ -297,14 +295,6 @@ def _grey(frame: np.ndarray, scale: float) -> np.ndarray:
         size = (round(grey.shape[1] * scale), round(grey.shape[0] * scale))
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
     return grey
-
-
-def _residual(flow: np.ndarray, camera: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Length of each pixel's flow minus the camera's motion there (pixels, flat)."""
-    pts = np.stack([xs, ys], axis=1).astype(np.float64).reshape(-1, 1, 2)
-    moved = cv2.perspectiveTransform(pts, camera).reshape(-1, 2)
-    expected = moved - pts.reshape(-1, 2)
-    return np.linalg.norm(flow[ys, xs] - expected, axis=1)
 
 
 def clean_mask(mask: np.ndarray, speck: float) -> np.ndarray:

@@ -9,9 +9,12 @@ pixels; ``PairFlow.scale`` converts when flow runs at a lower resolution.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
+
+from annotator.tracking.camera import fit_camera, grid_points, unlike_camera
 
 
 def pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
@@ -34,6 +37,11 @@ class PairFlow:
     backward: np.ndarray
     error: np.ndarray
     scale: tuple[float, float]
+
+    @cached_property
+    def camera(self) -> CameraMotion | None:
+        """The camera's part of the backward flow (None: no fit); fitted on first use."""
+        return CameraMotion.of(self.backward, self.scale)
 
     @classmethod
     def of(cls, backward: np.ndarray, forward: np.ndarray, shape: tuple[int, int]) -> PairFlow:
@@ -90,6 +98,45 @@ class PairFlow:
         )
         back *= np.array([sx, sy], np.float32)
         return back, error * np.float32(sx)
+
+
+@dataclass(frozen=True)
+class CameraMotion:
+    """The camera's motion from a new frame back to the old one, in frame pixels.
+
+    homography: (3, 3), takes a new frame's pixel (x, y) to where the camera
+    alone would have brought it from. floor: the flow's noise, in frame
+    pixels: the median distance of the frame's flow from the homography's, plus
+    half a pixel (most of a frame is background, which follows the camera).
+    """
+
+    homography: np.ndarray
+    floor: float
+
+    @classmethod
+    def of(cls, backward: np.ndarray, scale: tuple[float, float]) -> CameraMotion | None:
+        """Fitted to a backward flow (h, w, 2) in flow pixels, ``scale`` (sx, sy) frame
+        pixels per flow pixel; None when no homography fits."""
+        ys, xs = grid_points(*backward.shape[:2])
+        ys, xs = ys.ravel(), xs.ravel()
+        sx, sy = scale
+        # Pixel centres and vectors in frame pixels, as ``PairFlow.at`` samples them.
+        fx = (xs + 0.5) * sx - 0.5
+        fy = (ys + 0.5) * sy - 0.5
+        flow = backward[ys, xs] * np.array([sx, sy], np.float32)
+        camera = fit_camera(fx, fy, flow)
+        if camera is None:
+            return None
+        floor = float(np.median(unlike_camera(flow, camera, fx, fy))) + 0.5
+        return cls(camera, floor)
+
+    def unlike(self, back: np.ndarray, x0: int, y0: int) -> np.ndarray:
+        """(h, w) float32: how far each pixel's backward flow ``back`` (h, w, 2, frame
+        pixels, a window at (x0, y0)) is from the camera's, in ``floor`` units."""
+        h, w = back.shape[:2]
+        ys, xs = np.mgrid[y0 : y0 + h, x0 : x0 + w]
+        far = unlike_camera(back.reshape(-1, 2), self.homography, xs.ravel(), ys.ravel())
+        return (far / self.floor).reshape(h, w).astype(np.float32)
 
 
 def warp_window(prob: np.ndarray, backward: np.ndarray, x0: int, y0: int) -> np.ndarray:
