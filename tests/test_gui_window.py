@@ -916,3 +916,20 @@ def test_import_dialog_chooses_the_sequence_and_keyframes_or_not(  # type: ignor
     new = max(model.objects)
     counts = model.provenance_counts(new)
     assert counts["propagated"] == 90 and counts["user"] == 0
+
+
+def test_space_plays_to_the_last_frame_and_stops_there(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    last = window.frame_count - 1
+    window.show_frame(last - 5)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.playback.playing
+    qtbot.waitUntil(lambda: not window.playback.playing, timeout=5000)
+    assert window.current == last
+    # Space again pauses a run under way.
+    window.show_frame(0)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.current >= 2, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    stopped_at = window.current
+    qtbot.wait(200)
+    assert not window.playback.playing and window.current == stopped_at

@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -43,6 +43,7 @@ from annotator.gui.dialogs import ShortcutsDialog, WeightsDialog
 from annotator.gui.matte_panel import MattePanel
 from annotator.gui.menus import build_menus
 from annotator.gui.objects_panel import ObjectsPanel
+from annotator.gui.playback import Playback
 from annotator.gui.raster import annotation_overlay
 from annotator.gui.run_status import RunStatus
 from annotator.gui.settings import Settings
@@ -150,10 +151,9 @@ class MainWindow(QMainWindow):
         c.propagation_finished.connect(self.run_status.finished)
         c.error.connect(self.show_error)
 
+        self.playback = Playback(self, self)
         self._shortcuts = build_menus(self)
         self.toolbar = build_toolbar(self)
-        self._play = QTimer(self)
-        self._play.timeout.connect(self._play_step)
         self.setAcceptDrops(True)
         self.setWindowTitle("annotator")
         self.resize(1280, 820)
@@ -285,18 +285,6 @@ class MainWindow(QMainWindow):
         self.settings.set("opacity", self.overlay_alpha)
         self.refresh()
 
-    def toggle_play(self) -> None:
-        if self._play.isActive():
-            self._play.stop()
-        elif self.frame_count:
-            self._play.start(33)
-
-    def _play_step(self) -> None:
-        if self.current >= self.frame_count - 1:
-            self._play.stop()
-        else:
-            self.show_frame(self.current + 1)
-
     def goto_doubtful(self, step: int) -> None:
         if self.controller.model is None:
             return
@@ -401,7 +389,7 @@ class MainWindow(QMainWindow):
         if self.close_hold.defer():
             event.ignore()
             return
-        self._play.stop()
+        self.playback.stop()
         self.settings.set("follow", self.follow.isChecked())
         self.controller.close()
         super().closeEvent(event)

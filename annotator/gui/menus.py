@@ -165,7 +165,7 @@ def build_menus(w: MainWindow) -> Shortcuts:
     shortcuts.action(nav, "Ten frames back", "Shift+Left", lambda: w.show_frame(w.current - 10))
     shortcuts.action(nav, "First frame", "Home", lambda: w.show_frame(0))
     shortcuts.action(nav, "Last frame", "End", lambda: w.show_frame(w.frame_count - 1))
-    w.run_actions["play"] = shortcuts.action(nav, "Play / pause", "Space", w.toggle_play)
+    w.run_actions["play"] = shortcuts.action(nav, "Play / pause", "Space", w.playback.toggle)
     shortcuts.action(nav, "Next doubtful frame", "N", lambda: w.goto_doubtful(1))
     shortcuts.action(nav, "Previous doubtful frame", "P", lambda: w.goto_doubtful(-1))
     for k in range(1, 10):
