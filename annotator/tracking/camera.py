@@ -42,7 +42,12 @@ def unlike_camera(
 ) -> np.ndarray:
     """(N,) float64: how far each flow vector (N, 2) at points (xs, ys) (N,) is
     from the camera's motion there, in pixels."""
-    pts = np.stack([xs, ys], axis=1).astype(np.float64).reshape(-1, 1, 2)
-    moved = cv2.perspectiveTransform(pts, camera).reshape(-1, 2)
-    expected = moved - pts.reshape(-1, 2)
-    return np.linalg.norm(flow - expected, axis=1)
+    x = np.asarray(xs, np.float64)
+    y = np.asarray(ys, np.float64)
+    # The homography written out: cv2.perspectiveTransform wants (N, 1, 2) copies
+    # and took most of a frame's time over a large object's window.
+    h = camera
+    w = h[2, 0] * x + h[2, 1] * y + h[2, 2]
+    dx = flow[:, 0] - ((h[0, 0] * x + h[0, 1] * y + h[0, 2]) / w - x)
+    dy = flow[:, 1] - ((h[1, 0] * x + h[1, 1] * y + h[1, 2]) / w - y)
+    return np.hypot(dx, dy)
