@@ -26,12 +26,16 @@ def test_pixels_that_move_with_the_camera_are_told_from_those_that_do_not() -> N
         # The zoom is the camera's: the noise floor is the half pixel added to no error.
         assert abs(camera.floor - 0.5) < 0.05
         back = panning_flow(1)  # the same field, now read at frame pixels
-        unlike = camera.unlike(back[150:350, 250:470], 250, 150)
+        window = np.ones((200, 220), bool)
+        unlike = camera.unlike(back[150:350, 250:470], 250, 150, window).reshape(200, 220)
         block = unlike[50:150, 50:170]
         assert block.min() > 10  # about 8 px from the camera's motion, in half-pixel floors
         around = np.ones(unlike.shape, bool)
         around[45:155, 45:175] = False
         assert unlike[around].max() < 0.1
+        # Only the pixels asked for: the block's, in row order.
+        some = camera.unlike(back[150:350, 250:470], 250, 150, ~around)
+        assert np.array_equal(some, unlike[~around])
 
 
 def test_a_flow_too_small_to_fit_gives_no_camera() -> None:

@@ -375,13 +375,12 @@ def test_background_the_mask_took_along_is_dropped_once_the_object_moves_on(
     while the animal walked on, since deep inside a mask the shape term holds every
     pixel. What stays with the camera and has the surround's colours is dropped; what
     stays with it in the object's colours (a foot on the ground) is kept."""
-    from annotator.tracking.flow import FlowConfig
-
-    frames, regions = left_behind_clip(pan)
     from dataclasses import replace
 
     from annotator.tracking.appearance import CutWeights
+    from annotator.tracking.flow import FlowConfig
 
+    frames, regions = left_behind_clip(pan)
     # The object starts from its true mask, so its colours are the disc's and the
     # bush's are the surround's; then the flow drags a 40 px deep bite of the bush
     # along into its mask.

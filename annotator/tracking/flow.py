@@ -333,11 +333,13 @@ class FlowTracker:
         if not cfg.still or colour is None or flow.camera is None:
             return None
         inside = carried > 0.5
-        unlike = flow.camera.unlike(back, x0, y0)
-        if float(np.median(unlike[inside])) <= cfg.moving_least:
+        unlike = flow.camera.unlike(back, x0, y0, inside)
+        if float(np.median(unlike)) <= cfg.moving_least:
             return None
+        still = np.zeros_like(inside)
         # The colour too: a foot on the ground stays with the camera as well.
-        return inside & (unlike < cfg.still_within) & (colour < 0)
+        still[inside] = (unlike < cfg.still_within) & (colour[inside] < 0)
+        return still
 
     def _reacquire(self, frame: np.ndarray, area: int, result: TrackResult) -> TrackResult:
         """``result``, or the object found again by its keyframe's look when its mask is lost.

@@ -130,13 +130,13 @@ class CameraMotion:
         floor = float(np.median(unlike_camera(flow, camera, fx, fy))) + 0.5
         return cls(camera, floor)
 
-    def unlike(self, back: np.ndarray, x0: int, y0: int) -> np.ndarray:
-        """(h, w) float32: how far each pixel's backward flow ``back`` (h, w, 2, frame
-        pixels, a window at (x0, y0)) is from the camera's, in ``floor`` units."""
-        h, w = back.shape[:2]
-        ys, xs = np.mgrid[y0 : y0 + h, x0 : x0 + w]
-        far = unlike_camera(back.reshape(-1, 2), self.homography, xs.ravel(), ys.ravel())
-        return (far / self.floor).reshape(h, w).astype(np.float32)
+    def unlike(self, back: np.ndarray, x0: int, y0: int, where: np.ndarray) -> np.ndarray:
+        """(N,) float32: how far the backward flow ``back`` (h, w, 2, frame pixels, a
+        window at (x0, y0)) is from the camera's at the N pixels of ``where`` (h, w)
+        bool, in ``floor`` units (only those: the rest of a window costs as much)."""
+        ys, xs = np.nonzero(where)
+        far = unlike_camera(back[ys, xs], self.homography, xs + x0, ys + y0)
+        return (far / self.floor).astype(np.float32)
 
 
 def warp_window(prob: np.ndarray, backward: np.ndarray, x0: int, y0: int) -> np.ndarray:
