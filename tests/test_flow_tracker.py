@@ -405,3 +405,67 @@ def test_background_the_mask_took_along_is_dropped_once_the_object_moves_on(
         assert bush_kept < 0.1 and disc > 0.8, (bush_kept, disc)
     else:
         assert bush_kept > 0.5 and disc < 0.7, (bush_kept, disc)  # the failure guarded against
+
+
+def zooming_clip(n: int, grow: float) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A textured disc on a textured ground that comes closer: its radius (and its
+    texture) grows ``grow`` times a frame about its centre. Frames (180, 320, 3) RGB."""
+    import cv2
+
+    rng = np.random.default_rng(3)
+
+    def texture(shape: tuple[int, int], low: int, high: int) -> np.ndarray:
+        noise = cv2.GaussianBlur(rng.uniform(0, 1, (*shape, 3)).astype(np.float32), (0, 0), 2)
+        noise = (noise - noise.min()) / (noise.max() - noise.min())
+        return (low + noise * (high - low)).astype(np.uint8)
+
+    ground, skin = texture((180, 320), 0, 110), texture((180, 320), 140, 255)
+    frames, masks = [], []
+    for t in range(n):
+        scale = grow**t
+        zoom = np.float32([[scale, 0, 160 * (1 - scale)], [0, scale, 90 * (1 - scale)]])
+        grown = cv2.warpAffine(skin, zoom, (320, 180), flags=cv2.INTER_LINEAR)
+        disc = np.zeros((180, 320), np.uint8)
+        cv2.circle(disc, (160, 90), round(30 * scale), 1, -1)
+        frames.append(np.where(disc[..., None] > 0, grown, ground))
+        masks.append(disc)
+    return frames, masks
+
+
+def test_an_object_coming_closer_keeps_its_score_while_its_mask_holds() -> None:
+    """The score's area term expects the growth the flow shows; without it, a disc
+    growing 4% a frame loses score on every frame though its mask stays right."""
+    from annotator.tracking.flow import FlowConfig
+
+    frames, masks = zooming_clip(14, 1.04)
+    final = {}
+    for zoom in (True, False):
+        tracker = FlowTracker(FlowConfig(score_zoom=zoom))
+        state = tracker.init(frames[0], mask=masks[0])
+        for frame, truth in zip(frames[1:], masks[1:], strict=True):
+            [result] = tracker.track(frame, [state])
+            state = result.state
+            assert jaccard(result.mask, truth) > 0.85
+        final[zoom] = result.score
+    assert final[True] > 0.7 and final[False] < 0.5, final
+
+
+def test_flow_zoom_is_the_area_ratio_the_flow_shows() -> None:
+    from annotator.tracking.flow_score import MAX_ZOOM, flow_zoom
+
+    ys, xs = np.mgrid[0:120, 0:160].astype(np.float32)
+    inside = (xs - 80) ** 2 + (ys - 60) ** 2 < 40**2
+
+    def zoom_flow(scale: float, shift: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+        # Backward flow of a zoom by `scale` about (80, 60), then a shift.
+        return np.stack(
+            [(xs - 80) * (1 / scale - 1) - shift[0], (ys - 60) * (1 / scale - 1) - shift[1]],
+            axis=2,
+        )
+
+    assert flow_zoom(zoom_flow(1.05), inside) == pytest.approx(1.05**2, rel=1e-3)
+    assert flow_zoom(zoom_flow(0.95, (7.0, -3.0)), inside) == pytest.approx(0.95**2, rel=1e-3)
+    assert flow_zoom(zoom_flow(1.0, (12.0, 4.0)), inside) == pytest.approx(1.0)
+    assert flow_zoom(zoom_flow(2.0), inside) == pytest.approx(MAX_ZOOM)
+    # Too few pixels to fit a zoom on.
+    assert flow_zoom(zoom_flow(1.05), inside & (xs < 42)) == 1.0

@@ -60,18 +60,19 @@ Frames are RGB uint8 (H, W, 3); masks (H, W) uint8 0/1; boxes xywh in pixels.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import cv2
 import numpy as np
 
-from annotator.tracking.appearance import ColourModel, CutWeights, snap_to_image
+from annotator.tracking.appearance import ColourModel, snap_to_image
 from annotator.tracking.base import TrackResult, box_from_init
-from annotator.tracking.box_mask import BoxMaskConfig, box_mask
-from annotator.tracking.flow_score import colour_quality, frame_quality
+from annotator.tracking.box_mask import box_mask
+from annotator.tracking.flow_config import FlowConfig, FlowState
+from annotator.tracking.flow_score import colour_quality, flow_zoom, frame_quality
 from annotator.tracking.flowfield import PairFlow, warp_window
 from annotator.tracking.geometry import box_polygon, centre_of, mask_bbox
-from annotator.tracking.refind import LEAST_PATTERN, Look, Sighting, search_near
+from annotator.tracking.refind import Look, Sighting, search_near
 
 log = logging.getLogger(__name__)
 
@@ -82,106 +83,12 @@ PRESETS = {
 }
 
 
-@dataclass(frozen=True)
-class FlowConfig:
-    """Settings of the flow backend.
-
-    preset: DIS preset name (speed against accuracy on large motion).
-    max_side: flow is computed on frames scaled to this longer side, at most.
-    consistency_px: forward-backward error (frame pixels) above which a pixel is inconsistent.
-    soft: without ``refine``, carry the mask as a probability between frames
-        (else re-threshold it every frame, which erodes thin parts).
-    refine: snap the carried mask to the image with a graph cut every frame.
-    cut: the graph cut's weights.
-    box: how a box becomes a mask (``annotator.tracking.box_mask``).
-    reacquire: search for an object whose mask shrank under ``lost_area`` x its
-        keyframe's area (hidden, or left on an occluder).
-    least_match: the normalised template match a place needs to be taken.
-    least_pattern: the correlation coefficient it needs too (brightness alone
-        matches plain patches).
-    unlike: a placed pixel whose blurred colour differs from the keyframe's by
-        more than this (mean over channels, 0-255) is taken as still hidden.
-    match_margin: by how much it must beat the match where the mask is now.
-    moved_least, least_added: a place whose centre is within ``moved_least`` object
-        sizes of the mask's is where the object already is; it is taken only if what it
-        adds to the mask looks like the keyframe there (grey-level correlation at least
-        ``least_added``). Else the object changed shape (wings folded): it was not hidden.
-    found_least: a place is taken only if the mask snapped there keeps at least this
-        share of the keyframe's area; less is a look-alike that the image does not
-        bear out, and taking it gave up a mask that was still on the object.
-    search_growth: the search reaches (1 + growth x frames lost) object sizes.
-    search_frames: the search gives up after this many frames: the object has
-        left, or what was lost was a keyframe's wrong part, not the object.
-    colour_score: the score is the running area quality times ``colour_quality``
-        to this power (``annotator.tracking.flow_score``); 0 leaves colour out.
-    still: the motion cue of the snap (``FlowTracker._still``): while the
-        object moves unlike the camera (the median over its carried mask of
-        ``CameraMotion.unlike`` is over ``moving_least``), the carried pixels
-        that move with the camera (``unlike`` under ``still_within``) and have
-        the surround's colours (log-ratio under 0) are taken as background
-        left behind, and the cut may drop them (``CutWeights.still``).
-    """
-
-    preset: str = "medium"
-    max_side: int = 1024
-    consistency_px: float = 1.5
-    soft: bool = True
-    refine: bool = True
-    cut: CutWeights = field(default_factory=CutWeights)
-    box: BoxMaskConfig = field(default_factory=BoxMaskConfig)
-    reacquire: bool = True
-    lost_area: float = 0.35
-    least_match: float = 0.9
-    least_pattern: float = LEAST_PATTERN
-    unlike: float = 40.0
-    match_margin: float = 0.02
-    moved_least: float = 0.5
-    least_added: float = 0.5
-    found_least: float = 0.35
-    search_growth: float = 0.5
-    search_frames: int = 12
-    colour_score: float = 2.0
-    still: bool = True
-    still_within: float = 1.0
-    moving_least: float = 2.0
-
-
 # A search never reaches further than this many object sizes, so a long-lost
 # object costs a bounded search per frame.
 MAX_SEARCH_SIZES = 6.0
 # The score of a mask found again: under the timeline's doubtful threshold, so
 # the user is pointed at it, but not zero, so it does not look gone.
 FOUND_AGAIN_SCORE = 0.45
-
-
-@dataclass(frozen=True)
-class FlowState:
-    """One object's state: its mask on the frame it was last seen, and that frame's grey image.
-
-    gray: (h, w) uint8, the flow-resolution grey frame (shared between objects).
-    prob: (H, W) float32 in [0, 1], the (soft) mask at full resolution.
-    colours: the colour model learnt on the frame the object was started on.
-    confidence: the running quality estimate of the carried mask (see flow_score).
-    look: the keyframe's look, to re-find the object by (None: never re-found).
-    seen: (cx, cy) where the object was last seen whole enough, frame pixels.
-    lost_for: frames since then, while the mask is under ``lost_area``.
-    key_fit: ``colours.fit`` of the keyframe's own mask, what a mask's colour fit is
-        measured against (``flow_score.colour_quality``).
-    """
-
-    gray: np.ndarray
-    prob: np.ndarray
-    colours: ColourModel = field(repr=False)
-    confidence: float = 1.0
-    look: Look | None = field(default=None, repr=False)
-    seen: tuple[float, float] | None = None
-    lost_for: int = 0
-    key_fit: float = 0.0
-
-    @property
-    def mask(self) -> np.ndarray:
-        """(H, W) uint8 0/1."""
-        return (self.prob > 0.5).astype(np.uint8)
 
 
 class FlowTracker:
@@ -299,7 +206,10 @@ class FlowTracker:
         mask = np.zeros(st.prob.shape, np.uint8)
         mask[y0:y1, x0:x1] = part
         area = float(np.count_nonzero(part))
-        quality = frame_quality(area, float(np.count_nonzero(previous)))
+        expected = float(np.count_nonzero(previous))
+        if cfg.score_zoom:
+            expected *= flow_zoom(back, carried > 0.5)
+        quality = frame_quality(area, expected)
         confidence = st.confidence * quality if area > 0 else 0.0
         score = confidence
         if colour is not None and cfg.colour_score > 0 and area > 0:
