@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
 from annotator.errors import AnnotatorError
 from annotator.store.project import ProjectError, ProjectStore
 from annotator.video.frame_source import FrameSource, open_source
+
+PROJECT_SUFFIX = ".annot"
+
+
+def project_for_video(video: Path, folder: Path) -> Path:
+    """The project file in ``folder`` kept for a video or frame folder, named after its path."""
+    resolved = video.expanduser().resolve()
+    digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:10]
+    return folder / f"{resolved.stem or resolved.name}-{digest}{PROJECT_SUFFIX}"
 
 
 def video_path_of(store: ProjectStore) -> Path:

@@ -15,17 +15,22 @@ between frames.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, TypeVar
 
 import numpy as np
 
 from annotator.commands.edits import current_mask, stroke_edit, user_mask_edit
 from annotator.commands.export import apply_import, make_job, read_dataset
-from annotator.commands.project import open_or_create, open_with_video, video_path_of
+from annotator.commands.navigate import next_doubtful_frame
+from annotator.commands.project import (
+    PROJECT_SUFFIX,
+    open_or_create,
+    open_with_video,
+    project_for_video,
+    video_path_of,
+)
 from annotator.commands.propagate import (
     add_objects_with_masks,
     apply_step,
@@ -43,10 +48,10 @@ from annotator.propagation import (
     neighbour_frame,
     snapshot_cells,
 )
-from annotator.session.run import PropagationRun
+from annotator.session.run import PropagationRun, Runner, run_here
 from annotator.store.lock import ProjectLockedError
 from annotator.store.project import ProjectStore
-from annotator.tracking.base import DOUBTFUL_SCORE, Tracker
+from annotator.tracking.base import Tracker
 from annotator.tracking.factory import create_tracker
 from annotator.tracking.strokes import Stroke
 from annotator.video.frame_source import FrameSource, open_source
@@ -61,29 +66,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-PROJECT_SUFFIX = ".annot"
-
-T = TypeVar("T")
-
-
-class Runner(Protocol):
-    """Runs a piece of work that touches no project and returns its result, or raises
-    what it raised: on this thread (``run_here``), or on a worker while a window paints."""
-
-    def __call__(self, work: Callable[[], T], /) -> T: ...
-
-
-def run_here(work: Callable[[], T], /) -> T:
-    """The ``Runner`` that runs ``work`` on the calling thread."""
-    return work()
-
-
-def project_for_video(video: Path, folder: Path) -> Path:
-    """The project file in ``folder`` kept for a video or frame folder, named after its path."""
-    resolved = video.expanduser().resolve()
-    digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:10]
-    return folder / f"{resolved.stem or resolved.name}-{digest}{PROJECT_SUFFIX}"
 
 
 class Session:
@@ -355,19 +337,7 @@ class Session:
     # -- navigation --------------------------------------------------------------------
     def doubtful_frame(self, frame: int, step: int, objects: list[int] | None = None) -> int | None:
         """The next frame after ``frame`` in direction ``step`` (+1/-1) with a low score."""
-        store = self._require()
-        model = store.model
-        ids = objects if objects is not None else list(model.objects)
-        low = sorted(
-            f
-            for k in ids
-            for f, m in model.frames_of(k).items()
-            if m.score is not None and m.score < DOUBTFUL_SCORE
-        )
-        ahead = [f for f in low if (f - frame) * step > 0]
-        if not ahead:
-            return None
-        return min(ahead) if step > 0 else max(ahead)
+        return next_doubtful_frame(self._require().model, frame, step, objects)
 
     # -- propagation -------------------------------------------------------------------
     @property

@@ -11,12 +11,27 @@ import threading
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 import numpy as np
 
 from annotator.propagation import ExistingCells, PropagationPlan, PropagationStep, propagate
 from annotator.tracking.base import Tracker
 from annotator.video.frame_source import FrameSource
+
+T = TypeVar("T")
+
+
+class Runner(Protocol):
+    """Runs a piece of work that touches no project and returns its result, or raises
+    what it raised: on this thread (``run_here``), or on a worker while a window paints."""
+
+    def __call__(self, work: Callable[[], T], /) -> T: ...
+
+
+def run_here(work: Callable[[], T], /) -> T:
+    """The ``Runner`` that runs ``work`` on the calling thread."""
+    return work()
 
 
 @dataclass
