@@ -1,6 +1,7 @@
-"""A propagation run as the session hands it out: plan, tracker, cancel flag and tally.
+"""How the session's slow work runs: a propagation run as the session hands it out
+(plan, tracker, cancel flag and tally), and the ``Runner`` other slow calls take.
 
-Its ``steps()`` generator runs on any thread (a worker's) and opens its own
+A run's ``steps()`` generator runs on any thread (a worker's) and opens its own
 ``FrameSource`` (a twin of the open one, which reuses its packet index), so the
 user's scrubbing does not move its decoder; it never touches the project.
 """
