@@ -189,17 +189,19 @@ class FlowTracker:
         carried = warp_window(st.prob, back, x0, y0)
         unsure = error > cfg.consistency_px
         window = frame[y0:y1, x0:x1]
-        something = bool((carried > 0.5).any())
+        # The carried mask as the snap, the motion cue and the zoom see it; thresholded once.
+        inside = carried > 0.5
+        something = bool(inside.any())
         # The snap and the score both weigh the window's colours: looked up once, and
         # not at all for an empty mask, which neither snaps nor has a colour fit.
         wanted = something and (cfg.refine or cfg.colour_score > 0)
         colour = st.colours.llr(window) if wanted else None
         if cfg.refine and something:
-            still = self._still(carried, colour, back, x0, y0, flow)
+            still = self._still(inside, colour, back, x0, y0, flow)
             part = snap_to_image(window, carried, colour, cfg.cut, unsure, still)
             soft = part.astype(np.float32)
         else:
-            part = (carried > 0.5).astype(np.uint8)
+            part = inside.astype(np.uint8)
             soft = carried if cfg.soft else part.astype(np.float32)
         prob = np.zeros_like(st.prob)
         prob[y0:y1, x0:x1] = soft
@@ -208,7 +210,7 @@ class FlowTracker:
         area = float(np.count_nonzero(part))
         expected = float(np.count_nonzero(previous))
         if cfg.score_zoom:
-            expected *= flow_zoom(back, carried > 0.5)
+            expected *= flow_zoom(back, inside)
         quality = frame_quality(area, expected)
         confidence = st.confidence * quality if area > 0 else 0.0
         score = confidence
@@ -220,7 +222,7 @@ class FlowTracker:
 
     def _still(
         self,
-        carried: np.ndarray,
+        inside: np.ndarray,
         colour: np.ndarray | None,
         back: np.ndarray,
         x0: int,
@@ -236,13 +238,12 @@ class FlowTracker:
         the cue is off, or says nothing: no camera fit, or the object moves with
         the camera (it moves no more than its background does).
 
-        carried: (h, w) float32 in [0, 1]; colour: (h, w) ``ColourModel.llr``;
+        inside: (h, w) bool, the carried mask; colour: (h, w) ``ColourModel.llr``;
         back: (h, w, 2) backward flow in frame pixels, the window at (x0, y0).
         """
         cfg = self.config
         if not cfg.still or colour is None or flow.camera is None:
             return None
-        inside = carried > 0.5
         unlike = flow.camera.unlike(back, x0, y0, inside)
         if float(np.median(unlike)) <= cfg.moving_least:
             return None
