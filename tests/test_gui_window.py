@@ -419,8 +419,12 @@ def test_next_doubtful_frame_and_timeline_marks(window: MainWindow, qtbot) -> No
     window.show_frame(0)
     qtbot.keyClick(window, Qt.Key.Key_N)
     assert window.current == 50
+    # nothing doubtful before frame 50: P wraps round to the last doubtful frame
     qtbot.keyClick(window, Qt.Key.Key_P)
-    assert window.current == 50 and "no doubtful" in window.statusBar().currentMessage()
+    assert window.current > 50 and "wrapped" in window.statusBar().currentMessage()
+    # and past the last one (where a run that followed its frames ends), N wraps to 50
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    assert window.current == 50 and "wrapped" in window.statusBar().currentMessage()
     assert tuple(window.timeline._strips[1][0, 50]) == LOW
 
 

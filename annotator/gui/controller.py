@@ -161,8 +161,10 @@ class Controller(QObject):
     def export_job(self, objects: list[int] | None = None, frames: str | None = None) -> ExportJob:
         return self.session.export_job(objects, frames)
 
-    def doubtful_frame(self, frame: int, step: int, objects: list[int] | None = None) -> int | None:
-        return self.session.doubtful_frame(frame, step, objects)
+    def doubtful_frame(
+        self, frame: int, step: int, objects: list[int] | None = None, wrap: bool = False
+    ) -> int | None:
+        return self.session.doubtful_frame(frame, step, objects, wrap)
 
     # -- propagation ---------------------------------------------------------------------
     def start_propagation(

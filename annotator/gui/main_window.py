@@ -288,11 +288,14 @@ class MainWindow(QMainWindow):
     def goto_doubtful(self, step: int) -> None:
         if self.controller.model is None:
             return
-        found = self.controller.doubtful_frame(self.current, step)
+        found = self.controller.doubtful_frame(self.current, step, wrap=True)
         if found is None:
-            self.statusBar().showMessage("no doubtful frame that way", 3000)
-        else:
-            self.show_frame(found)
+            self.statusBar().showMessage("no other doubtful frame", 3000)
+            return
+        if (found - self.current) * step < 0:
+            end = "start" if step > 0 else "end"
+            self.statusBar().showMessage(f"wrapped round from the {end}", 3000)
+        self.show_frame(found)
 
     # -- model events -----------------------------------------------------------------
     def _on_changed(self, edit: Edit) -> None:

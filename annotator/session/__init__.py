@@ -335,9 +335,12 @@ class Session:
         return apply_import(store.model, found, f"import {fmt} {path.name}", keyframes)
 
     # -- navigation --------------------------------------------------------------------
-    def doubtful_frame(self, frame: int, step: int, objects: list[int] | None = None) -> int | None:
-        """The next frame after ``frame`` in direction ``step`` (+1/-1) with a low score."""
-        return next_doubtful_frame(self._require().model, frame, step, objects)
+    def doubtful_frame(
+        self, frame: int, step: int, objects: list[int] | None = None, wrap: bool = False
+    ) -> int | None:
+        """The next frame after ``frame`` in direction ``step`` (+1/-1) with a low score
+        (``next_doubtful_frame``)."""
+        return next_doubtful_frame(self._require().model, frame, step, objects, wrap)
 
     # -- propagation -------------------------------------------------------------------
     @property
