@@ -294,7 +294,7 @@ class MainWindow(QMainWindow):
             return
         if (found - self.current) * step < 0:
             end = "start" if step > 0 else "end"
-            self.statusBar().showMessage(f"wrapped round from the {end}", 3000)
+            self.statusBar().showMessage(f"wrapped round to the {end}", 3000)
         self.show_frame(found)
 
     # -- model events -----------------------------------------------------------------
