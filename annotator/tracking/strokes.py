@@ -88,11 +88,19 @@ class StrokeWeights:
     after a box and a run, one stroke pair gained 0.279 J against 0.250 on the
     fit part and 0.327 against 0.314 on the held-out part; edges follow the
     image more and stray colour matches less.
+
+    max_reach_px 320 (from 160): a large object the mask lost, or one that grew
+    since its keyframe (a motocross rider close to the camera), needs the cut to
+    reach across it. Fit part, lost-object cases (``scripts/replay_strokes.py
+    stale``, 64) J 0.713 -> 0.734 (motocross-bumps 0.53 -> 0.77 at frame 50);
+    the 90 corrections recorded from the rounds 0.7918 -> 0.7929; 240 gave 0.729
+    and 0.7926, 400 gave 0.736 and 0.7929 at a slower p95. The window is
+    still cut coarse to fine past ``max_pixels``: p95 79 ms against 67.
     """
 
     reach: float = 0.75
     min_reach_px: float = 40.0
-    max_reach_px: float = 160.0
+    max_reach_px: float = 320.0
     colour: float = 0.5
     prior_px: float = 8.0
     smooth: float = 16.0
