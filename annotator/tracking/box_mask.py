@@ -333,11 +333,10 @@ def motion_ratio(
     ys, xs = grid_points(height, width)
     keep = outside[ys, xs]
     if cfg.camera_ring is not None:
-        near = np.zeros((height, width), bool)
         rx, ry = round((x1 - x0) * cfg.camera_ring), round((y1 - y0) * cfg.camera_ring)
-        near[max(y0 - ry, 0) : y1 + ry, max(x0 - rx, 0) : x1 + rx] = True
-        if np.count_nonzero(keep & near[ys, xs]) >= RING_POINTS:
-            keep &= near[ys, xs]
+        near = (xs >= x0 - rx) & (xs < x1 + rx) & (ys >= y0 - ry) & (ys < y1 + ry)
+        if np.count_nonzero(keep & near) >= RING_POINTS:
+            keep &= near
     xs, ys = xs[keep], ys[keep]
     camera = fit_camera(xs, ys, flow[ys, xs])
     if camera is None:
