@@ -13,9 +13,9 @@ from annotator.tracking.box_mask import (
     box_mask,
     clean_mask,
     gmm_log_likelihood,
-    largest_share,
     neighbour_index,
 )
+from annotator.tracking.box_motion import largest_share
 
 
 def _textured_scene(shift_bg: int, shift_obj: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,4 +1,5 @@
-"""The box init's two priors: the camera read near the box, and a tight box's rows and columns."""
+"""The box init's priors: the camera read near the box, a tight box's rows and columns, and
+the object's colours learnt again from the last cut."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ import cv2
 import numpy as np
 
 from annotator.metrics import jaccard
-from annotator.tracking.box_mask import BoxMaskConfig, box_mask, pinpoint
+from annotator.tracking.box_mask import (
+    BoxMaskConfig,
+    box_logit,
+    box_mask,
+    cut_in_box,
+    pinpoint,
+    refit_and_cut,
+)
 
 
 def _texture(h: int, w: int, seed: int) -> np.ndarray:
@@ -70,3 +78,41 @@ def test_pinpointing_gives_every_row_and_column_of_the_box_some_object() -> None
     assert out[~near].sum() == 0
     off = dataclasses.replace(cfg, pinpoint=0)
     assert np.array_equal(pinpoint(crop, inside, logit, dropped, off), dropped)
+
+
+def test_the_object_colours_are_learnt_again_from_the_last_cut() -> None:
+    """GrabCut learnt a pale brown patch of still background as the object's; the last cut
+    dropped it. Learnt again from that cut, the object's model has no brown in it, and a
+    cut on it leaves the patch out where the old model would keep it, and cuts the
+    object anew."""
+    rng = np.random.default_rng(5)
+    h, w = 120, 200
+    crop = np.clip(rng.normal(128, 6, (h, w, 3)), 0, 255).astype(np.uint8)
+    inside = (slice(20, 100), slice(30, 170))
+    disc = np.zeros((h, w), np.uint8)
+    cv2.circle(disc, (80, 60), 30, 1, -1)
+    patch = np.zeros((h, w), np.uint8)
+    patch[40:80, 125:160] = 1
+    for region, colour in ((disc, (200, 30, 30)), (patch, (140, 110, 90))):
+        noisy = np.clip(rng.normal(colour, 6, (h, w, 3)), 0, 255).astype(np.uint8)
+        crop[region > 0] = noisy[region > 0]
+    cfg = BoxMaskConfig()
+    labels = np.full((h, w), cv2.GC_BGD, np.uint8)
+    labels[inside] = np.where((disc | patch)[inside] > 0, cv2.GC_PR_FGD, cv2.GC_PR_BGD)
+    fg_model, bg_model = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.setRNGSeed(0)
+    cv2.grabCut(crop, labels, None, bg_model, fg_model, 0, cv2.GC_INIT_WITH_MASK)
+    # The box's motion says nothing either way: colour decides.
+    motion = np.full((80, 140), cfg.motion_factor)
+    logit = box_logit(crop, inside, fg_model, bg_model, motion, cfg)
+    assert logit is not None
+    old = cut_in_box(crop, inside, logit, np.zeros((h, w), bool), cfg)
+    assert old[patch > 0].mean() > 0.9
+    # The last cut also lost the disc's lower half; the cut on the new model brings it back.
+    last = disc.copy()
+    last[60:] = 0
+    new = refit_and_cut(crop, inside, last, bg_model, motion, cfg)
+    assert new[patch > 0].mean() < 0.05
+    assert jaccard(new > 0, disc > 0) > 0.95
+    empty = np.zeros((h, w), np.uint8)
+    assert np.array_equal(refit_and_cut(crop, inside, empty, bg_model, motion, cfg), empty)
