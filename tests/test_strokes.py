@@ -68,6 +68,21 @@ def test_a_background_stroke_removes_the_wrong_part_only() -> None:
     assert np.all(out[truth > 0] == 1)  # the object itself is untouched
 
 
+def test_a_background_stroke_removes_like_wrong_parts_near_it_that_it_does_not_cross() -> None:
+    """Blades of grass in front of the object, each wrongly in the mask and apart from the
+    others: a stroke along one removes them all (on dance-jump a user stroked blade after
+    blade), and nothing of the object."""
+    frame, truth = scene()
+    mask = truth.copy()
+    blades = np.zeros_like(mask)
+    for x in (70, 85, 100):
+        blades[120:150, x : x + 6] = 1
+    mask[blades > 0] = 1
+    out = apply_strokes(frame, mask, [Stroke(((73.0, 125.0), (73.0, 147.0)), 2.0, False)])
+    assert out[blades > 0].mean() < 0.03
+    assert np.all(out[truth > 0] == 1)
+
+
 def test_a_click_adds_a_missing_part() -> None:
     frame, truth = scene()
     mask = truth.copy()
@@ -254,8 +269,11 @@ def _model_with(mask: np.ndarray, provenance: Provenance) -> AnnotationModel:
 
 def test_a_tracker_mask_loses_its_flecks_and_pinholes_when_strokes_take_it_over() -> None:
     """Far from the stroke, a tracker's fleck and pinhole go; the same mask made by a
-    user keeps them, and so does a hole too large to be a pinhole."""
+    user keeps them, and so does a hole too large to be a pinhole, where the background
+    shows through."""
     frame, truth = scene()
+    background, _ = scene(rows=(0, 0), cols=(0, 0))
+    frame[95:115, 70:90] = background[95:115, 70:90]
     mask = truth.copy()
     mask[40:80, 60:70] = 0  # the part the stroke adds back
     mask[100:103, 140:143] = 0  # a pinhole: 9 pixels of about 7,600
