@@ -88,7 +88,8 @@ class ObjectRun:
     """One object's part of a plan: start from ``start_mask``, write frames up to ``last``.
 
     start_box: xywh, set when the start frame is an ``init`` frame made from a
-    box; the tracker then starts from the box the user drew, not the mask's bbox.
+    box; a tracker that starts from boxes then starts from the box the user drew,
+    not the mask's bbox, and one that carries masks from ``start_mask`` still.
     """
 
     object_id: int
@@ -222,15 +223,11 @@ def propagate(
     if len(source) <= max(plan.start, *(r.last for r in plan.runs)):
         raise AnnotatorError(f"the video has {len(source)} frames, fewer than the plan needs")
     first = source[plan.start]
-    # Only a box init looks at a neighbouring frame; mask inits need no extra decode.
-    boxed = any(r.start_box is not None for r in plan.runs)
-    near = neighbour_frame(source, plan.start) if boxed else None
-    starts = [
-        (r.start_box, None) if r.start_box is not None else (None, rle.decode(r.start_mask))
-        for r in plan.runs
-    ]
+    # Every run has its start mask, a box init's too: no box is made into a mask again,
+    # so no neighbouring frame is needed for the motion cue.
+    starts = [(r.start_box, rle.decode(r.start_mask)) for r in plan.runs]
     states = dict(
-        zip((r.object_id for r in plan.runs), init_all(tracker, first, starts, near), strict=True)
+        zip((r.object_id for r in plan.runs), init_all(tracker, first, starts), strict=True)
     )
     last = {r.object_id: r.last for r in plan.runs}
     low = dict.fromkeys(last, 0)

@@ -332,9 +332,36 @@ def test_a_snapshot_lets_the_generator_blend_so_the_consumer_only_applies(
         assert model.mask(1, f) == expected.mask(1, f)
 
 
-def test_a_run_from_masks_decodes_no_neighbour_frame() -> None:
-    # Only a box init compares with a neighbouring frame; a mask start reads just the
-    # frames it propagates over.
+def test_a_run_from_a_box_init_starts_from_its_mask_not_the_box_made_again() -> None:
+    """The flow backend's box init stores the mask's own box as its polygon; a run that
+    made that box into a mask again started from a mask the user never saw (on
+    blackswan, J 0.855 on the init frame and 0.945 on the next). The tracker gets the
+    stored mask, and the box for a backend that starts from boxes."""
+    starts: list[tuple[object, np.ndarray | None]] = []
+
+    class Recording(ShiftTracker):
+        def init(self, frame, box=None, mask=None):  # type: ignore[no-untyped-def]
+            starts.append((box, None if mask is None else mask.copy()))
+            return super().init(frame, box, mask)
+
+    model = AnnotationModel(6)
+    model.apply(model.add_object(ObjectInfo(1, "o1")))
+    drawn = (0.0, 0.0, 60.0, 30.0)
+    corners = tuple(float(v) for v in np.asarray(box_polygon(drawn)).reshape(-1))
+    init = FrameMask(Provenance.INIT, rle.encode(square(5)), 1.0, corners)
+    model.apply(model.set_masks("box", [(1, 0, init)]))
+    model_frames = IndexedFrames(6)
+    run_propagation(
+        model, model_frames, Recording(), PropagationPlan.from_model(model, 0, "forward")
+    )
+    assert len(starts) == 1 and tuple(starts[0][0]) == drawn  # type: ignore[arg-type]
+    assert np.array_equal(starts[0][1], square(5))
+    assert np.array_equal(rle.decode(model.mask(1, 1).rle), square(6))
+
+
+def test_a_run_decodes_no_neighbour_frame() -> None:
+    # A box init's mask is stored with it, so no start compares with a neighbouring
+    # frame: a run reads just the frames it propagates over.
     reads: list[int] = []
 
     class Counting(IndexedFrames):

@@ -99,7 +99,10 @@ class Tracker(Protocol):
         mask: np.ndarray | None = None,
         neighbour: np.ndarray | None = None,
     ) -> Any:
-        """Start an object on ``frame`` from an xywh ``box`` or a binary ``mask``.
+        """Start an object on ``frame`` from an xywh ``box``, a binary ``mask``, or both:
+        a box init's box and the mask it gave, where a backend that carries masks
+        starts from the mask (what the user sees) and one that starts from boxes
+        from the box (what the user drew).
 
         ``neighbour``: another frame of the same shot near ``frame`` (see
         ``annotator.tracking.box_mask.neighbour_index``), which a backend may use
@@ -136,14 +139,16 @@ def init_all(
     starts: Sequence[tuple[tuple[float, float, float, float] | None, np.ndarray | None]],
     neighbour: np.ndarray | None = None,
 ) -> list[Any]:
-    """Start every (box, mask) of ``starts`` on ``frame`` (exactly one of each pair given);
-    one batched pass when the tracker has one, which only looks at boxes."""
+    """Start every (box, mask) of ``starts`` on ``frame`` (at least one of each pair given;
+    with both, the mask a box init gave); one batched pass when the tracker has one,
+    which only looks at boxes."""
     if isinstance(tracker, BatchedInit) and len(starts) > 1:
         return tracker.init_many(frame, [box_from_init(frame, b, m) for b, m in starts])
+    # Only a box without its mask is made into one, with the neighbour's motion cue.
     return [
-        tracker.init(frame, box=b, neighbour=neighbour)
-        if b is not None
-        else tracker.init(frame, mask=m)
+        tracker.init(frame, box=b, mask=m)
+        if m is not None
+        else tracker.init(frame, box=b, neighbour=neighbour)
         for b, m in starts
     ]
 
@@ -178,10 +183,10 @@ def box_from_init(
     box: tuple[float, float, float, float] | None,
     mask: np.ndarray | None,
 ) -> tuple[float, float, float, float]:
-    """The xywh box to start from: ``box`` itself, or the bounding box of ``mask``."""
-    if (box is None) == (mask is None):
-        raise ValueError("give exactly one of box or mask")
-    if mask is not None:
+    """The xywh box to start from: ``box`` itself, or else the bounding box of ``mask``."""
+    if box is None and mask is None:
+        raise ValueError("give a box or a mask")
+    if box is None and mask is not None:
         if mask.shape[:2] != frame.shape[:2]:
             raise InvalidBoxError(
                 f"mask of shape {mask.shape[:2]} does not match the frame {frame.shape[:2]}"

@@ -114,9 +114,10 @@ class FlowTracker:
         mask: np.ndarray | None = None,
         neighbour: np.ndarray | None = None,
     ) -> FlowState:
-        """Start an object on an RGB frame from an xywh ``box`` or a binary ``mask``.
+        """Start an object on an RGB frame from an xywh ``box`` or a binary ``mask``; given
+        both (a box init being propagated), from the mask, which is what the user sees.
 
-        A box becomes a mask by ``box_mask``, which uses ``neighbour`` (another
+        A box alone becomes a mask by ``box_mask``, which uses ``neighbour`` (another
         frame of the shot, see ``box_mask.neighbour_index``) to tell what moves.
         """
         found = box_from_init(frame, box, mask)
