@@ -17,6 +17,16 @@ Rules:
   its score has stayed under that threshold for ``patience`` frames. The others
   carry on. A cancel flag is checked between frames.
 - Propagation never overwrites a locked frame.
+- A tracker that searches for a lost object by its look on the start frame
+  (``SearchesByLook``: the flow backend) gets a fuller look where the start
+  frame shows only part of the object: the nearest keyframe within
+  ``VIEW_SPAN`` frames whose mask is ``FULLER_VIEW`` to ``FULLEST_VIEW`` times
+  the start's (``fuller_view``). The simulated user corrects the worst frame,
+  often one where the object is half behind something; a run from there
+  searched by the half and placed it on a look-alike (soccerball, a ball half
+  behind a tree: J&F after 5 rounds 0.719 -> 0.801). Without the span, a
+  keyframe where the object had come closer was taken for a fuller view, and
+  the run searched for the large object from the start (car-turn 0.824 -> 0.604).
 
 Blending. A mask remembers the frame its run started from (``origin``). When a
 run reaches a frame whose mask came from a run on the other side of it (a
@@ -44,7 +54,7 @@ import dataclasses
 import enum
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,9 +62,10 @@ import numpy as np
 from annotator.core import rle
 from annotator.core.model import AnnotationModel, FrameMask, Provenance
 from annotator.errors import AnnotatorError
-from annotator.tracking.base import Tracker, TrackResult, init_all
+from annotator.mask_blend import blend_masks, mask_iou
+from annotator.tracking.base import SearchesByLook, Tracker, TrackResult, init_all
 from annotator.tracking.box_mask import neighbour_index
-from annotator.tracking.geometry import polygon_box, signed_distance
+from annotator.tracking.geometry import polygon_box
 from annotator.video.frame_source import FrameSource
 
 log = logging.getLogger(__name__)
@@ -96,6 +107,7 @@ class ObjectRun:
     start_mask: rle.RLE
     last: int
     start_box: tuple[float, float, float, float] | None = None
+    fuller: tuple[int, rle.RLE] | None = None
 
 
 @dataclass(frozen=True)
@@ -162,8 +174,40 @@ class PropagationPlan:
             box = None
             if mask.provenance is Provenance.INIT and mask.polygon:
                 box = polygon_box(mask.polygon)
-            runs.append(ObjectRun(object_id, mask.rle, last, box))
+            runs.append(
+                ObjectRun(
+                    object_id, mask.rle, last, box, fuller_view(model, object_id, start, mask.rle)
+                )
+            )
         return cls(start, direction, tuple(runs), skipped)
+
+
+# A keyframe shows more of the object than the start frame when its mask is at least
+# this many times the start's: the start is partly hidden (a ball behind a tree).
+FULLER_VIEW = 1.5
+# ... but not this many times: then the object came closer, or went away.
+FULLEST_VIEW = 4.0
+# ... and at most this many frames away: further, the object may just have grown.
+VIEW_SPAN = 10
+
+
+def fuller_view(
+    model: AnnotationModel, object_id: int, start: int, start_mask: rle.RLE
+) -> tuple[int, rle.RLE] | None:
+    """The keyframe nearest ``start`` whose mask is ``FULLER_VIEW`` to ``FULLEST_VIEW``
+    times the start's area, as (frame, mask); None if there is none."""
+    area = rle.area(start_mask)
+    found = []
+    for k in model.keyframes(object_id):
+        m = model.mask(object_id, k)
+        if k == start or abs(k - start) > VIEW_SPAN or m is None or m.absent or m.rle is None:
+            continue
+        if FULLER_VIEW * area <= rle.area(m.rle) <= FULLEST_VIEW * area:
+            found.append((abs(k - start), k, m.rle))
+    if not found:
+        return None
+    _, frame, mask = min(found, key=lambda t: t[:2])
+    return frame, mask
 
 
 @dataclass(frozen=True)
@@ -229,6 +273,13 @@ def propagate(
     states = dict(
         zip((r.object_id for r in plan.runs), init_all(tracker, first, starts), strict=True)
     )
+    if isinstance(tracker, SearchesByLook):
+        for r in plan.runs:
+            if r.fuller is not None:
+                frame, mask = r.fuller
+                states[r.object_id] = tracker.look_from(
+                    states[r.object_id], source[frame], rle.decode(mask)
+                )
     last = {r.object_id: r.last for r in plan.runs}
     low = dict.fromkeys(last, 0)
     step = plan.direction.step
@@ -352,56 +403,3 @@ def _blend_cells(frame: int, new: FrameMask, new_mask: np.ndarray, old: FrameMas
         shape.polygon,
         nearer.origin,
     )
-
-
-def blend_masks(masks: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
-    """Blend binary (H, W) masks into one: a weighted morph of their positions and shapes.
-
-    Each mask is moved so that its centroid sits on the weighted mean centroid;
-    the result is where the weighted sum of the moved masks' signed distance
-    fields is positive. Aligning first matters: two copies of an object that
-    do not overlap would otherwise blend to nothing. If any mask is empty, the
-    mask with the largest weight is returned.
-    """
-    if any(not m.any() for m in masks):
-        return (masks[int(np.argmax(weights))] > 0).astype(np.uint8)
-    w = np.asarray(weights, dtype=np.float64)
-    w = w / w.sum() if w.sum() > 0 else np.full(len(masks), 1.0 / len(masks))
-    centroids = [np.argwhere(m > 0).mean(axis=0) for m in masks]
-    target = np.sum([wi * c for wi, c in zip(w, centroids, strict=True)], axis=0)
-    moved = [
-        shift_mask(m, *np.round(target - c).astype(int))
-        for m, c in zip(masks, centroids, strict=True)
-    ]
-    union = np.logical_or.reduce(moved)
-    if not union.any():
-        return (masks[int(np.argmax(w))] > 0).astype(np.uint8)
-    # Outside the union's bounding box every field is negative: compute only inside it.
-    ys, xs = np.nonzero(union)
-    h, wd = union.shape
-    y0, y1 = max(ys.min() - 1, 0), min(ys.max() + 2, h)
-    x0, x1 = max(xs.min() - 1, 0), min(xs.max() + 2, wd)
-    total = np.zeros((y1 - y0, x1 - x0), np.float32)
-    for m, weight in zip(moved, w, strict=True):
-        total += float(weight) * signed_distance(m[y0:y1, x0:x1])
-    out = np.zeros((h, wd), np.uint8)
-    out[y0:y1, x0:x1] = total > 0
-    return out
-
-
-def shift_mask(mask: np.ndarray, dy: int, dx: int) -> np.ndarray:
-    """(H, W) mask moved by (dy, dx) pixels; what leaves the frame is dropped."""
-    h, w = mask.shape
-    out = np.zeros((h, w), np.uint8)
-    if abs(dy) >= h or abs(dx) >= w:
-        return out
-    src = mask[max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)]
-    out[max(dy, 0) : h - max(-dy, 0), max(dx, 0) : w - max(-dx, 0)] = src > 0
-    return out
-
-
-def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """IoU of two binary masks; 1.0 when both are empty."""
-    a, b = a > 0, b > 0
-    union = np.count_nonzero(a | b)
-    return 1.0 if union == 0 else np.count_nonzero(a & b) / union

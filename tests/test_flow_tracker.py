@@ -172,6 +172,30 @@ def test_an_object_that_went_behind_an_occluder_is_found_again(reacquire: bool, 
     assert scores[first] < DOUBTFUL_SCORE
 
 
+@pytest.mark.parametrize("fuller", [False, True], ids=["own-look", "fuller-look"])
+def test_a_run_from_a_half_hidden_keyframe_finds_the_object_by_a_fuller_keyframe(
+    fuller: bool,
+) -> None:
+    """Started on frame 26, where the bar hides half the disc, the run searches by that
+    half and never finds the whole disc again; given frame 0's look (``look_from``), it
+    does. Frames 37..44: the disc mostly or wholly out from behind the bar."""
+    frames, visible, _ = occluded_clip()
+    tracker = FlowTracker()
+    state = tracker.init(frames[26], mask=visible[26])
+    if fuller:
+        state = tracker.look_from(state, frames[0], visible[0])
+    ious = []
+    for frame, truth in zip(frames[27:45], visible[27:45], strict=True):
+        [result] = tracker.track(frame, [state])
+        state = result.state
+        ious.append(jaccard(result.mask, truth))
+    out_again = ious[-8:]
+    if fuller:
+        assert min(out_again) > 0.85, out_again
+    else:
+        assert max(out_again) < 0.1, out_again
+
+
 def folding_wings_clip(n: int = 30) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """A bird on the sample clip's background: a pale body and two dark wings spread
     180 px each way on frame 0, folded in by frame 12, so the true mask shrinks to

@@ -11,18 +11,17 @@ import pytest
 from annotator.commands.propagate import apply_step, run_propagation
 from annotator.core import rle
 from annotator.core.model import AnnotationModel, FrameMask, ObjectInfo, Provenance
+from annotator.mask_blend import blend_masks, mask_iou
 from annotator.propagation import (
     BLEND_AGREEMENT,
     TAKEOVER,
     Direction,
     PropagationPlan,
-    blend_masks,
-    mask_iou,
     masks_to_write,
     propagate,
     snapshot_cells,
 )
-from annotator.tracking.base import TrackResult, box_from_init
+from annotator.tracking.base import SearchesByLook, TrackResult, box_from_init
 from annotator.tracking.geometry import box_polygon
 
 H, W = 40, 120
@@ -372,3 +371,42 @@ def test_a_run_decodes_no_neighbour_frame() -> None:
     model = model_with({1: [0]}, n=8)
     list(propagate(PropagationPlan.from_model(model, 0, "forward"), Counting(8), ShiftTracker()))
     assert reads == list(range(8))
+
+
+def test_a_run_from_a_half_hidden_keyframe_searches_by_the_nearest_fuller_one() -> None:
+    """A keyframe where the object is partly hidden (the user corrects the worst frame,
+    often just that one) makes a poor look to search by: the run gets the nearest
+    keyframe within ``VIEW_SPAN`` frames whose mask is 1.5 to 4 times as large. A
+    keyframe 5 times as large, or far away, is an object seen closer."""
+    looks: list[tuple[int, int]] = []
+
+    class Searching(ShiftTracker):
+        def look_from(self, state, frame, mask):  # type: ignore[no-untyped-def]
+            looks.append((int(frame[0, 0, 0]), int(mask.sum())))
+            return state
+
+    assert isinstance(Searching(), SearchesByLook)
+    model = AnnotationModel(30)
+    model.apply(model.add_object(ObjectInfo(1, "o1")))
+    sizes = {0: 19, 8: 10, 12: 22, 14: 14, 20: 4, 26: 9}  # side of each keyframe's square
+    cells = [
+        (1, f, FrameMask(Provenance.USER, rle.encode(square(30, s)))) for f, s in sizes.items()
+    ]
+    model.apply(model.set_masks("draw", cells))
+    # From 8 (100 px): 12 (484) is 4.8x; 14 (196, 2x) is nearer than 0 (361, 3.6x).
+    # From 20 (16 px): none within 4x. From 26 (81 px): 14 (2.4x) is 12 frames away.
+    fuller = {
+        start: PropagationPlan.from_model(model, start, "forward").runs[0].fuller
+        for start in (8, 20, 26)
+    }
+    assert fuller[8] is not None and fuller[8][0] == 14
+    assert fuller[20] is None and fuller[26] is None
+    list(propagate(PropagationPlan.from_model(model, 8, "forward"), IndexedFrames(30), Searching()))
+    assert looks == [(14, 14 * 14)]
+    # A tracker that cannot search by a look is started as before.
+    steps = list(
+        propagate(
+            PropagationPlan.from_model(model, 8, "forward"), IndexedFrames(30), ShiftTracker()
+        )
+    )
+    assert [s.frame for s in steps] == [9, 10, 11]

@@ -134,7 +134,7 @@ def test_thinning_and_longest_path() -> None:
 
 def test_the_benchmark_cases_do_real_corrections() -> None:
     from annotator.bench.stroke import _cases
-    from annotator.propagation import mask_iou
+    from annotator.mask_blend import mask_iou
 
     frame, cases = _cases(427, 240)
     truth = cases["stroke_across_the_frame"].mask
@@ -175,7 +175,7 @@ def moving_object() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def test_a_stroke_on_a_lost_object_brings_back_its_keyframe_shape() -> None:
-    from annotator.propagation import mask_iou
+    from annotator.mask_blend import mask_iou
     from annotator.tracking.refind import relocate
 
     key_frame, key_mask, frame, truth = moving_object()
@@ -206,7 +206,7 @@ def test_a_plain_patch_of_the_objects_brightness_does_not_take_its_keyframe_shap
 
 
 def test_strokes_on_a_mask_that_stayed_behind_move_it_to_the_object_whole() -> None:
-    from annotator.propagation import mask_iou
+    from annotator.mask_blend import mask_iou
 
     key_frame, key_mask, frame, truth = moving_object()
     # The tracker stayed on a look-alike where the object was: a mask as big as the
@@ -224,7 +224,7 @@ def test_strokes_on_a_mask_that_stayed_behind_move_it_to_the_object_whole() -> N
 
 
 def test_a_stroke_next_to_the_mask_extends_it_even_when_a_keyframe_could_be_moved_there() -> None:
-    from annotator.propagation import mask_iou
+    from annotator.mask_blend import mask_iou
 
     key_frame, key_mask, frame, truth = moving_object()
     part = truth.copy()
@@ -243,7 +243,7 @@ def test_a_stroke_by_a_small_remainder_of_the_object_places_its_keyframe() -> No
     runs on from it. The keyframe moved onto the stroke covers that remainder, so it is
     where the object is: the cut may reach all of it, not only a band around the stroke
     (``lost_object.REMAINDER_AGREES``)."""
-    from annotator.propagation import mask_iou
+    from annotator.mask_blend import mask_iou
 
     h, w = 260, 420
     key_frame, key_mask, frame, truth = grown_object(
@@ -317,7 +317,7 @@ def test_a_stroke_on_a_part_the_keyframe_lacks_does_not_move_the_mask_there() ->
     (on paragliding the wing was moved onto the pilot: J 0.82 -> 0.08). A pilot that looks
     as much like the keyframe as the mask does is a look-alike the tracker followed, and
     foreground strokes longer than the mask is wide do not mark a mere part of it."""
-    from annotator.propagation import mask_iou
+    from annotator.mask_blend import mask_iou
 
     short = ((25.0, 125.0), (85.0, 125.0))
     long = ((25.0, 110.0), (85.0, 110.0), (25.0, 140.0))  # 127 px; the mask is 71 px wide
@@ -407,7 +407,7 @@ def test_a_lost_object_that_grew_past_its_keyframe_comes_back_whole() -> None:
     its keyframe's size), yet the mask is lost: the keyframe's colours may bring back
     the object as far as three of its radii from the stroke, not just a band around it,
     and the empty mask does not hold the cut back (motocross-bumps on the train split)."""
-    from annotator.propagation import mask_iou
+    from annotator.mask_blend import mask_iou
     from annotator.tracking.refind import relocate
 
     h, w = 240, 360
@@ -428,7 +428,7 @@ def test_a_long_stroke_along_a_lost_object_far_larger_than_its_keyframe_brings_i
     so the keyframe's reach would give a band along the stroke. A stroke along the
     object's length says how much it grew (``lost_object.GROWN``; a motocross rider
     five times larger than on frame 0, on the train split)."""
-    from annotator.propagation import mask_iou
+    from annotator.mask_blend import mask_iou
 
     h, w = 300, 420
     key_frame, key_mask, frame, truth = grown_object(
@@ -468,7 +468,7 @@ def test_a_stroke_away_from_the_mask_reaches_as_far_as_it_spans() -> None:
     size, says how far the cut may reach (``lost_object.MISSED_SPAN``; a motorbike
     and its riders four times the mask's size, on the train split). A stroke along
     the mask's edge still adds only a band next to it."""
-    from annotator.propagation import mask_iou
+    from annotator.mask_blend import mask_iou
 
     h, w = 240, 360
     frame, truth = scene((h, w), (50, 190), (60, 260), seed=8)

@@ -47,7 +47,8 @@ from annotator.commands.scribble import correct_regions, correction_strokes
 from annotator.core.model import AnnotationModel
 from annotator.errors import AnnotatorError
 from annotator.formats.palette import compose_labels, read_label_png
-from annotator.propagation import Direction, PropagationPlan, mask_iou, neighbour_frame
+from annotator.mask_blend import mask_iou
+from annotator.propagation import Direction, PropagationPlan, neighbour_frame
 from annotator.tracking.base import Tracker
 from annotator.tracking.geometry import mask_bbox
 from annotator.video.frame_source import FrameSource, open_source

@@ -197,3 +197,13 @@ def box_from_init(
         box = found
     assert box is not None
     return validate_box(box, frame.shape)
+
+
+@runtime_checkable
+class SearchesByLook(Protocol):
+    """A tracker that searches for a lost object by its look on a keyframe (the flow
+    backend), and can take that look from another keyframe than the one it starts from."""
+
+    def look_from(self, state: Any, frame: np.ndarray, mask: np.ndarray) -> Any:
+        """``state`` searching by the object's look on ``frame`` (RGB) with ``mask`` (H, W)."""
+        ...

@@ -139,6 +139,14 @@ class FlowTracker:
             key_fit=colours.fit(frame, binary),
         )
 
+    def look_from(self, state: FlowState, frame: np.ndarray, mask: np.ndarray) -> FlowState:
+        """``state`` searching by the object's look on another keyframe (``frame``, RGB, and
+        ``mask``), one that shows more of it than the start frame."""
+        if not self.config.reacquire:
+            return state
+        look = Look.of(frame, (mask > 0).astype(np.uint8))
+        return state if look is None else replace(state, look=look)
+
     def track(self, frame: np.ndarray, states: list[FlowState]) -> list[TrackResult]:
         """Carry every object's mask onto ``frame``; one flow field per distinct previous frame."""
         if not states:
