@@ -14,7 +14,8 @@ def add_bench_parser(sub: Any) -> None:
     """Add ``bench`` to the CLI's subparsers (``sub``, argparse's ``_SubParsersAction``)."""
     bench = sub.add_parser("bench", help="measure speed; prints a JSON report")
     bench.add_argument(
-        "what", choices=["tracker", "flow", "stroke", "matte", "video", "store", "export"]
+        "what",
+        choices=["tracker", "flow", "stroke", "box", "matte", "video", "store", "export"],
     )
     bench.add_argument("--frames", type=int, default=20, help="frames timed per case")
     bench.add_argument("--json", type=Path, help="also write the report here")
@@ -37,7 +38,7 @@ def add_bench_parser(sub: Any) -> None:
 def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
-    from annotator.bench import export, matte, siammask, store, stroke, trackers, video
+    from annotator.bench import box, export, matte, siammask, store, stroke, trackers, video
 
     for option in ("frames", "video_frames", "store_frames", "store_objects", "export_objects"):
         if getattr(args, option, 1) < 1:
@@ -48,6 +49,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         report = trackers.bench_flow(args.frames)
     elif args.what == "stroke":
         report = stroke.bench_stroke(args.frames)
+    elif args.what == "box":
+        report = box.bench_box(max(args.frames // 4, 3))
     elif args.what == "matte":
         report = matte.bench_matte(max(args.frames // 4, 3))
     elif args.what == "export":

@@ -101,6 +101,19 @@ def test_stroke_bench_cli_times_every_case(tmp_path: Path) -> None:
     assert report["worst_p95_ms"] == worst and report["within_goal"] == (worst <= 150.0)
 
 
+def test_box_bench_cli_times_the_vote_against_one_cut(tmp_path: Path) -> None:
+    report = bench_cli(tmp_path, "box")
+    assert report["frame_size"] == [854, 480] and report["vote_margins"] == [1.0, 0.25]
+    assert set(report["results"]) == {"disc", "disc_loose", "square", "square_loose"}
+    for row in report["results"].values():
+        for label in ("vote", "one_cut"):
+            assert 0 < row[f"{label}_median_ms"] <= row[f"{label}_max_ms"]
+            assert 0.0 <= row[f"{label}_iou"] <= 1.0
+        assert row["vote_vs_one_cut"] > 0
+    # The sample clip's shapes on their tight boxes are found whole either way.
+    assert report["results"]["disc"]["vote_iou"] > 0.9
+
+
 def test_matte_bench_cli_compares_both_methods_with_the_baselines(tmp_path: Path) -> None:
     report = bench_cli(tmp_path, "matte")
     assert set(report["results"]) == {"480p", "1080p"}

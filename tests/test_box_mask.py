@@ -164,3 +164,32 @@ def test_largest_share_measures_how_scattered_motion_is() -> None:
     assert largest_share(mask) == 1.0
     mask[40:50, 40:50] = True
     assert largest_share(mask) == 400 / 500
+
+
+def test_the_box_mask_is_the_majority_of_cuts_seeing_different_margins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GrabCut's optimum depends on the background sample it is shown; the box init
+    runs its cut once per margin (``vote_margins``) and keeps what most cuts say."""
+    from annotator.tracking import box_mask as module
+
+    seen: list[float] = []
+
+    def cut(frame, box, motion, margin, cfg):  # type: ignore[no-untyped-def]
+        seen.append(margin)
+        out = np.zeros(frame.shape[:2], np.uint8)
+        out[10:20, 10:20] = 1  # every cut
+        out[20:30, 10:20] = margin >= 0.5  # two of three
+        out[30:40, 10:20] = margin == 1.0  # one of three
+        return out
+
+    monkeypatch.setattr(module, "_cut_with_margin", cut)
+    frame = np.zeros((60, 60, 3), np.uint8)
+    voted = box_mask(frame, (5, 5, 40, 40), None, BoxMaskConfig(vote_margins=(1.0, 0.25)))
+    assert sorted(seen) == [0.25, 0.5, 1.0]
+    expected = np.zeros((60, 60), np.uint8)
+    expected[10:30, 10:20] = 1
+    assert np.array_equal(voted, expected)
+    seen.clear()
+    single = box_mask(frame, (5, 5, 40, 40), None, BoxMaskConfig(vote_margins=()))
+    assert seen == [0.5] and single[30:40, 10:20].sum() == 0

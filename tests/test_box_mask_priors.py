@@ -48,9 +48,13 @@ def test_the_camera_is_read_on_the_ground_around_the_box() -> None:
     ground's, and only the object stands out (a horse on sand under trees)."""
     frame, neighbour, truth = _parallax_scene()
     box = (410, 240, 101, 101)
-    whole = dataclasses.replace(BoxMaskConfig(), camera_ring=None)
+    # One cut, so that only the camera's fit differs (the vote of three adds a thin
+    # ring of ground here: two of the three GrabCuts keep it, IoU 0.87).
+    ring = BoxMaskConfig(vote_margins=())
+    whole = dataclasses.replace(ring, camera_ring=None)
     assert jaccard(box_mask(frame, box, neighbour, whole) > 0, truth > 0) < 0.5
-    assert jaccard(box_mask(frame, box, neighbour, BoxMaskConfig()) > 0, truth > 0) > 0.9
+    assert jaccard(box_mask(frame, box, neighbour, ring) > 0, truth > 0) > 0.9
+    assert jaccard(box_mask(frame, box, neighbour) > 0, truth > 0) > 0.85
 
 
 def test_pinpointing_gives_every_row_and_column_of_the_box_some_object() -> None:
