@@ -101,6 +101,8 @@ class ObjectRun:
     start_box: xywh, set when the start frame is an ``init`` frame made from a
     box; a tracker that starts from boxes then starts from the box the user drew,
     not the mask's bbox, and one that carries masks from ``start_mask`` still.
+    fuller: (frame, mask) of a near keyframe that shows more of the object than the
+    start frame (``fuller_view``), for a tracker that searches by a look; None if none.
     """
 
     object_id: int

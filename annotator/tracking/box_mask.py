@@ -132,8 +132,9 @@ class BoxMaskConfig:
         GrabCut seeing each of these margins, and a pixel is the object where most
         of the cuts say so. Fit part 0.839 -> 0.841 (with 1.0 and 8 iterations
         instead, 0.840; five cuts, 0.840), held-out part 0.780 -> 0.789 (frame 0
-        alone: fit 0.851 -> 0.851, held-out 0.784 -> 0.816). The cuts run on threads:
-        three take about twice as long as one on two cores. Empty: one cut.
+        alone: fit 0.851 -> 0.852, held-out 0.784 -> 0.814). The cuts run on threads:
+        three take 1.4 to 2 times as long as one on two cores (``annotator bench
+        box``). Empty: one cut.
     """
 
     iters: int = 4
