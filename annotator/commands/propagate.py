@@ -57,7 +57,7 @@ def box_init_masks(
     """The tracker's ``init`` mask for each xywh box on RGB ``frame`` (H, W, 3), whose
     rotated box is the box itself, so propagation starts from what was drawn.
 
-    Touches no project, so it may run on a worker thread (a box takes about a second
+    Touches no project, so it may run on a worker thread (a box takes one to two seconds
     at 854 x 480). ``neighbour`` is the frame ``neighbour_frame`` gives, for the
     motion cue. Raises ``InvalidBoxError`` for a box off the image or absurd in size.
     """

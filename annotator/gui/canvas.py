@@ -336,7 +336,7 @@ class Canvas(QGraphicsView):
             self._drag_start = None
             if r.width() >= 3 and r.height() >= 3:
                 shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-                # The box stays drawn while its object is found (about a second).
+                # The box stays drawn while its object is found (one to two seconds).
                 self.box_drawn.emit(r.x(), r.y(), r.width(), r.height(), shift)
             self._rubber.hide()
         elif self._stroke:

@@ -32,7 +32,7 @@ U = TypeVar("U")
 def while_busy(w: MainWindow, message: str, action: Callable[[Runner], T]) -> T:
     """``action(run)`` under a busy cursor, with ``message`` in the status bar, where
     ``run`` runs a piece of work on a worker thread while the window keeps painting (a
-    box's init takes about a second at 854 x 480); past 0.3 s a dialog with
+    box's init takes one to two seconds at 854 x 480); past 0.3 s a dialog with
     ``message`` shows that the window waits. The cursor and the message are gone again
     before an error from ``action`` reaches the user."""
     QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)

@@ -201,7 +201,7 @@ class Session:
     ) -> int:
         """A new object from an xywh box on ``frame``: its init mask comes from the tracker.
 
-        ``run`` runs the init (about a second at 854 x 480; it touches no project), for
+        ``run`` runs the init (one to two seconds at 854 x 480; it touches no project), for
         example on a worker thread while the window keeps painting.
         """
         self._no_run("add an object")
