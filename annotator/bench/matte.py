@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import platform
 import statistics
-import time
+from functools import partial
 
 import cv2
 import numpy as np
 
+from annotator.bench.timing import times_ms
 from annotator.core.matte_settings import MatteSettings
 from annotator.matte.refine import refine_alpha
 
@@ -54,12 +55,8 @@ def bench_matte(repeats: int = 5) -> dict[str, object]:
         }
         for method in ("guided", "closed-form"):
             settings = MatteSettings(method=method)
-            refine_alpha(frame, mask, settings)  # warm up (numba compiles pymatting once)
-            times = []
-            for _ in range(repeats):
-                start = time.perf_counter()
-                alpha = refine_alpha(frame, mask, settings)
-                times.append(1000 * (time.perf_counter() - start))
+            # The warm-up call lets numba compile pymatting once.
+            times, alpha = times_ms(partial(refine_alpha, frame, mask, settings), repeats)
             row[f"{method}_ms"] = round(statistics.median(times), 1)
             row[f"error_{method}"] = error(alpha)
         row["closed_form_time_vs_guided"] = round(row["closed-form_ms"] / row["guided_ms"], 1)

@@ -10,27 +10,16 @@ cut spans the whole object and more.
 from __future__ import annotations
 
 import platform
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from annotator.bench.timing import times_ms
 from annotator.commands.scribble import correction_strokes
 from annotator.tracking.strokes import Stroke, apply_strokes, paint_stroke
 from annotator.video.synthetic import render_frames
 
 GOAL_MS = 150.0
-
-
-def _times_ms(call: Callable[[], object], repeats: int) -> list[float]:
-    call()  # warm up
-    out = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        out.append(1000 * (time.perf_counter() - start))
-    return out
 
 
 @dataclass(frozen=True)
@@ -97,14 +86,14 @@ def bench_stroke(repeats: int = 20, width: int = 854, height: int = 480) -> dict
         def snap_once(c: StrokeCase = case) -> None:
             apply_strokes(frame, c.mask, c.strokes, reference=c.reference)
 
-        snap = _times_ms(snap_once, repeats)
+        snap, _ = times_ms(snap_once, repeats)
 
         def brush(c: StrokeCase = case) -> None:
             m = c.mask
             for st in c.strokes:
                 paint_stroke(m, st.points, st.radius, int(st.foreground))
 
-        plain = _times_ms(brush, repeats)
+        plain, _ = times_ms(brush, repeats)
         results[name] = {
             "median_ms": round(float(np.median(snap)), 2),
             "p95_ms": round(float(np.percentile(snap, 95)), 2),
