@@ -55,6 +55,11 @@ class FlowConfig:
     score_zoom: the score's area term expects the area the flow says the object
         has now (``flow_score.flow_zoom``), not the last frame's: an object
         coming closer does not lose score for growing.
+    hidden_decay: parts of the object that go out of sight behind something are
+        carried by its motion, fading by this a frame, and taken back when they
+        come into sight again (``annotator.tracking.hidden_parts``); 0 turns it off.
+    hidden_least: a part comes back only if it is at least this share of the
+        carried mask.
     """
 
     preset: str = "medium"
@@ -80,6 +85,8 @@ class FlowConfig:
     still_within: float = 1.0
     moving_least: float = 2.0
     score_zoom: bool = True
+    hidden_decay: float = 0.95
+    hidden_least: float = 0.03
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,8 @@ class FlowState:
     lost_for: frames since then, while the mask is under ``lost_area``.
     key_fit: ``colours.fit`` of the keyframe's own mask, what a mask's colour fit is
         measured against (``flow_score.colour_quality``).
+    hidden: (H, W) float32 in [0, 1], the parts of the object out of sight on this
+        frame (``hidden_parts``); None when none are known.
     """
 
     gray: np.ndarray
@@ -105,6 +114,7 @@ class FlowState:
     seen: tuple[float, float] | None = None
     lost_for: int = 0
     key_fit: float = 0.0
+    hidden: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def mask(self) -> np.ndarray:

@@ -29,14 +29,17 @@ class PairFlow:
 
     backward: (h, w, 2) float32 flow from the new frame to the old one, at flow
     resolution, in flow pixels. error: (h, w) the forward-backward error
-    |b(x) + f(x + b(x))| in flow pixels: zero where following the flow back
-    and forth returns to the same pixel. scale: (sx, sy) frame pixels per flow
-    pixel.
+    |b(x) + f(x + b(x))| in flow pixels, on the new frame: zero where following
+    the flow back and forth returns to the same pixel. scale: (sx, sy) frame
+    pixels per flow pixel. going: (h, w) the same check from the old frame,
+    |f(x) + b(x + f(x))|: large where an old pixel is covered in the new frame
+    (see ``annotator.tracking.hidden_parts``).
     """
 
     backward: np.ndarray
     error: np.ndarray
     scale: tuple[float, float]
+    going: np.ndarray
 
     @cached_property
     def camera(self) -> CameraMotion | None:
@@ -48,10 +51,12 @@ class PairFlow:
         """From backward and forward flows (h, w, 2) for frames of ``shape`` (H, W)."""
         h, w = backward.shape[:2]
         xx, yy = pixel_grid(h, w)
-        fwd_at = cv2.remap(forward, xx + backward[..., 0], yy + backward[..., 1], cv2.INTER_LINEAR)
-        total = backward + fwd_at
-        error = cv2.magnitude(total[..., 0], total[..., 1])
-        return cls(backward, error, (shape[1] / w, shape[0] / h))
+        return cls(
+            backward,
+            round_trip(backward, forward, xx, yy),
+            (shape[1] / w, shape[0] / h),
+            round_trip(forward, backward, xx, yy),
+        )
 
     def window(
         self, box: tuple[int, int, int, int], shape: tuple[int, int]
@@ -84,20 +89,23 @@ class PairFlow:
         convention of ``cv2.resize``, so only the window is ever upsampled.
         """
         sx, sy = self.scale
+        back = self._sample(self.backward, x0, y0, x1, y1) * np.array([sx, sy], np.float32)
+        return back, self._sample(self.error, x0, y0, x1, y1) * np.float32(sx)
+
+    def going_at(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """``going`` (y1-y0, x1-x0) in frame pixels on a window of the old frame."""
+        return self._sample(self.going, x0, y0, x1, y1) * np.float32(self.scale[0])
+
+    def _sample(self, field: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """A flow-resolution ``field`` (h, w[, c]) on a window in frame pixels."""
+        sx, sy = self.scale
         if sx == 1 and sy == 1:
-            return self.backward[y0:y1, x0:x1], self.error[y0:y1, x0:x1]
+            return field[y0:y1, x0:x1]
         xs = ((np.arange(x0, x1, dtype=np.float32) + 0.5) / sx - 0.5)[None, :]
         ys = ((np.arange(y0, y1, dtype=np.float32) + 0.5) / sy - 0.5)[:, None]
         map_x = np.broadcast_to(xs, (y1 - y0, x1 - x0)).astype(np.float32)
         map_y = np.broadcast_to(ys, (y1 - y0, x1 - x0)).astype(np.float32)
-        back = cv2.remap(
-            self.backward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-        )
-        error = cv2.remap(
-            self.error, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-        )
-        back *= np.array([sx, sy], np.float32)
-        return back, error * np.float32(sx)
+        return cv2.remap(field, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 @dataclass(frozen=True)
@@ -137,6 +145,14 @@ class CameraMotion:
         ys, xs = np.nonzero(where)
         far = unlike_camera(back[ys, xs], self.homography, xs + x0, ys + y0)
         return (far / self.floor).astype(np.float32)
+
+
+def round_trip(there: np.ndarray, back: np.ndarray, xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
+    """(h, w) float32 |t(x) + b(x + t(x))|: how far following flow ``there`` and then
+    ``back`` (both (h, w, 2)) lands from where it started; xx, yy: ``pixel_grid``."""
+    back_at = cv2.remap(back, xx + there[..., 0], yy + there[..., 1], cv2.INTER_LINEAR)
+    total = there + back_at
+    return cv2.magnitude(total[..., 0], total[..., 1])
 
 
 def warp_window(prob: np.ndarray, backward: np.ndarray, x0: int, y0: int) -> np.ndarray:
