@@ -12,6 +12,7 @@ from annotator.metrics import jaccard
 from annotator.tracking.flow import FlowConfig, FlowTracker
 from annotator.tracking.hidden_parts import (
     LIKE_OBJECT,
+    HiddenParts,
     carry_hidden,
     coming_back,
     object_motion,
@@ -39,7 +40,10 @@ def test_the_objects_motion_is_fitted_past_a_third_of_wild_points() -> None:
     back[:30] = rng.normal(0, 10, back[:30].shape)  # a limb, or the background the flow bled onto
     motion = object_motion(back, np.ones((100, 120), bool), 50, 30)
     assert motion is not None
-    assert np.allclose(motion, [[1.02, -0.03, -5.0], [0.03, 1.02, 3.0]], atol=0.05)
+    # Where it takes the window's corners, against where the true motion does.
+    corners = np.array([[50, 30, 1], [170, 30, 1], [50, 130, 1], [170, 130, 1]], np.float64)
+    truth = np.array([[1.02, -0.03, -5.0], [0.03, 1.02, 3.0]])
+    assert np.abs(corners @ motion.T - corners @ truth.T).max() < 0.5
 
 
 def test_no_motion_is_fitted_to_a_few_pixels_or_to_noise() -> None:
@@ -52,15 +56,27 @@ def test_no_motion_is_fitted_to_a_few_pixels_or_to_noise() -> None:
 
 
 def test_hidden_parts_move_with_the_object_and_fade() -> None:
-    going = np.zeros((60, 80), bool)
-    going[10:20, 10:20] = True
+    going = np.zeros((10, 10), np.float32) + 1.0  # a 10 px square at (10, 10)
     # Backward motion (new -> old) of -6 px in x: the object moved 6 px to the right.
     motion = np.array([[1.0, 0.0, -6.0], [0.0, 1.0, 0.0]])
-    once = carry_hidden(None, going, motion, 0.9)
-    assert np.allclose(once[12:18, 17:25], 0.9)
-    assert once[12:18, 10:15].max() == 0.0
-    twice = carry_hidden(once, np.zeros_like(going), motion, 0.9)
-    assert np.allclose(twice[12:18, 23:31], 0.81, atol=1e-5)
+    once = carry_hidden(HiddenParts(going, 10, 10), motion, (5, 5, 45, 35), 0.9)
+    assert (once.x0, once.y0) == (5, 5) and once.share.shape == (30, 40)
+    frame = np.zeros((60, 80), np.float32)
+    frame[5:35, 5:45] = once.share
+    assert np.allclose(frame[12:18, 17:25], 0.9)
+    assert frame[12:18, 10:15].max() == 0.0
+    twice = carry_hidden(once, motion, (0, 0, 80, 60), 0.9)
+    assert np.allclose(twice.share[12:18, 23:31], 0.81, atol=1e-5)
+    # What comes into sight again leaves the hidden parts.
+    assert not twice.without(twice.share > 0.5).share.max() > 0.5
+
+
+def test_hidden_parts_on_two_windows_merge_into_one() -> None:
+    a = HiddenParts(np.full((4, 4), 0.5, np.float32), 2, 3)
+    b = HiddenParts(np.full((2, 2), 0.8, np.float32), 5, 6)
+    both = a.merged(b)
+    assert (both.x0, both.y0) == (2, 3) and both.share.shape == (5, 5)
+    assert both.share[0, 0] == 0.5 and both.share[3, 3] == 0.8 and both.share[4, 0] == 0.0
 
 
 def test_a_part_comes_back_only_where_the_flow_is_unsure_the_colour_fits_and_it_is_big() -> None:
@@ -104,3 +120,18 @@ def test_a_body_swinging_behind_a_post_is_carried_out_on_the_other_side(decay: f
         assert behind > 0.45, ious
     else:
         assert behind < 0.35, ious
+
+
+@pytest.mark.parametrize("frame_shape", [(60, 80), (120, 160)], ids=["flow-size", "half-size-flow"])
+def test_the_going_check_on_a_window_is_the_whole_grids_there(frame_shape: tuple[int, int]) -> None:
+    from annotator.tracking.flowfield import PairFlow, pixel_grid, round_trip
+
+    rng = np.random.default_rng(2)
+    backward = rng.normal(0, 3, (60, 80, 2)).astype(np.float32)
+    forward = rng.normal(0, 3, (60, 80, 2)).astype(np.float32)
+    flow = PairFlow.of(backward, forward, frame_shape)
+    whole = round_trip(forward, backward, *pixel_grid(60, 80))
+    scale = frame_shape[1] / 80
+    x0, y0, x1, y1 = int(10 * scale), int(12 * scale), int(50 * scale), int(40 * scale)
+    expected = flow._sample(whole, x0, y0, x1, y1) * np.float32(scale)
+    assert np.allclose(flow.going_at(x0, y0, x1, y1), expected, atol=1e-4)

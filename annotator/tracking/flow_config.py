@@ -11,6 +11,7 @@ import numpy as np
 
 from annotator.tracking.appearance import ColourModel, CutWeights
 from annotator.tracking.box_mask import BoxMaskConfig
+from annotator.tracking.hidden_parts import HiddenParts
 from annotator.tracking.refind import LEAST_PATTERN, Look
 
 
@@ -102,8 +103,8 @@ class FlowState:
     lost_for: frames since then, while the mask is under ``lost_area``.
     key_fit: ``colours.fit`` of the keyframe's own mask, what a mask's colour fit is
         measured against (``flow_score.colour_quality``).
-    hidden: (H, W) float32 in [0, 1], the parts of the object out of sight on this
-        frame (``hidden_parts``); None when none are known.
+    hidden: the parts of the object out of sight on this frame (``hidden_parts``);
+        None when none are known.
     """
 
     gray: np.ndarray
@@ -114,7 +115,7 @@ class FlowState:
     seen: tuple[float, float] | None = None
     lost_for: int = 0
     key_fit: float = 0.0
-    hidden: np.ndarray | None = field(default=None, repr=False)
+    hidden: HiddenParts | None = field(default=None, repr=False)
 
     @property
     def mask(self) -> np.ndarray:

@@ -31,15 +31,14 @@ class PairFlow:
     resolution, in flow pixels. error: (h, w) the forward-backward error
     |b(x) + f(x + b(x))| in flow pixels, on the new frame: zero where following
     the flow back and forth returns to the same pixel. scale: (sx, sy) frame
-    pixels per flow pixel. going: (h, w) the same check from the old frame,
-    |f(x) + b(x + f(x))|: large where an old pixel is covered in the new frame
-    (see ``annotator.tracking.hidden_parts``).
+    pixels per flow pixel. forward: (h, w, 2) the flow from the old frame to
+    the new one, for ``going_at``.
     """
 
     backward: np.ndarray
     error: np.ndarray
     scale: tuple[float, float]
-    going: np.ndarray
+    forward: np.ndarray
 
     @cached_property
     def camera(self) -> CameraMotion | None:
@@ -55,7 +54,7 @@ class PairFlow:
             backward,
             round_trip(backward, forward, xx, yy),
             (shape[1] / w, shape[0] / h),
-            round_trip(forward, backward, xx, yy),
+            forward,
         )
 
     def window(
@@ -93,16 +92,36 @@ class PairFlow:
         return back, self._sample(self.error, x0, y0, x1, y1) * np.float32(sx)
 
     def going_at(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
-        """``going`` (y1-y0, x1-x0) in frame pixels on a window of the old frame."""
-        return self._sample(self.going, x0, y0, x1, y1) * np.float32(self.scale[0])
-
-    def _sample(self, field: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
-        """A flow-resolution ``field`` (h, w[, c]) on a window in frame pixels."""
+        """(y1-y0, x1-x0) float32, frame pixels: the forward-backward error
+        |f(x) + b(x + f(x))| on a window of the *old* frame, large where an old pixel
+        is covered in the new one (see ``annotator.tracking.hidden_parts``).
+        Computed on the window only: most frames need it around one object or two."""
         sx, sy = self.scale
+        fh, fw = self.forward.shape[:2]
+        # The flow-resolution pixels that bilinear sampling of the window reads.
+        fx0, fy0 = max(int(x0 / sx) - 1, 0), max(int(y0 / sy) - 1, 0)
+        fx1, fy1 = min(int(np.ceil(x1 / sx)) + 1, fw), min(int(np.ceil(y1 / sy)) + 1, fh)
+        xx, yy = pixel_grid(fy1 - fy0, fx1 - fx0)
+        error = round_trip(self.forward[fy0:fy1, fx0:fx1], self.backward, xx + fx0, yy + fy0)
+        return self._sample(error, x0, y0, x1, y1, (fx0, fy0)) * np.float32(sx)
+
+    def _sample(
+        self,
+        field: np.ndarray,
+        x0: int,
+        y0: int,
+        x1: int,
+        y1: int,
+        origin: tuple[int, int] = (0, 0),
+    ) -> np.ndarray:
+        """A flow-resolution ``field`` (h, w[, c]) on a window in frame pixels; the field
+        may be a part of the flow's grid whose top-left pixel is ``origin`` (fx, fy)."""
+        sx, sy = self.scale
+        fx, fy = origin
         if sx == 1 and sy == 1:
-            return field[y0:y1, x0:x1]
-        xs = ((np.arange(x0, x1, dtype=np.float32) + 0.5) / sx - 0.5)[None, :]
-        ys = ((np.arange(y0, y1, dtype=np.float32) + 0.5) / sy - 0.5)[:, None]
+            return field[y0 - fy : y1 - fy, x0 - fx : x1 - fx]
+        xs = ((np.arange(x0, x1, dtype=np.float32) + 0.5) / sx - 0.5 - fx)[None, :]
+        ys = ((np.arange(y0, y1, dtype=np.float32) + 0.5) / sy - 0.5 - fy)[:, None]
         map_x = np.broadcast_to(xs, (y1 - y0, x1 - x0)).astype(np.float32)
         map_y = np.broadcast_to(ys, (y1 - y0, x1 - x0)).astype(np.float32)
         return cv2.remap(field, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -148,8 +167,9 @@ class CameraMotion:
 
 
 def round_trip(there: np.ndarray, back: np.ndarray, xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
-    """(h, w) float32 |t(x) + b(x + t(x))|: how far following flow ``there`` and then
-    ``back`` (both (h, w, 2)) lands from where it started; xx, yy: ``pixel_grid``."""
+    """(h, w) float32 |t(x) + b(x + t(x))|: how far following flow ``there`` (h, w, 2)
+    and then ``back`` (any size, the whole grid) lands from where it started; xx, yy:
+    (h, w) the grid coordinates of ``there``'s pixels."""
     back_at = cv2.remap(back, xx + there[..., 0], yy + there[..., 1], cv2.INTER_LINEAR)
     total = there + back_at
     return cv2.magnitude(total[..., 0], total[..., 1])

@@ -24,6 +24,7 @@ Masks here are (H, W) in frame pixels, float32 in [0, 1] or bool; windows are
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import cv2
@@ -95,56 +96,85 @@ def _similarity(new: np.ndarray, old: np.ndarray) -> np.ndarray:
     return np.array([[a, -b, tx], [b, a, ty]])
 
 
+@dataclass(frozen=True)
+class HiddenParts:
+    """The parts of an object out of sight on a frame: ``share`` (h, w) float32 in
+    [0, 1] on the window of that frame at (``x0``, ``y0``), frame pixels. Kept on a
+    window, not the frame, so that many objects cost little."""
+
+    share: np.ndarray
+    x0: int
+    y0: int
+
+    def merged(self, other: HiddenParts) -> HiddenParts:
+        """Both on one window around the two, the larger share where they overlap."""
+        (h1, w1), (h2, w2) = self.share.shape, other.share.shape
+        x0, y0 = min(self.x0, other.x0), min(self.y0, other.y0)
+        x1, y1 = max(self.x0 + w1, other.x0 + w2), max(self.y0 + h1, other.y0 + h2)
+        canvas = np.zeros((y1 - y0, x1 - x0), np.float32)
+        for part in (self, other):
+            h, w = part.share.shape
+            at = canvas[part.y0 - y0 : part.y0 - y0 + h, part.x0 - x0 : part.x0 - x0 + w]
+            np.maximum(at, part.share, out=at)
+        return HiddenParts(canvas, x0, y0)
+
+    def without(self, seen: np.ndarray) -> HiddenParts:
+        """These parts less the pixels of ``seen`` (same shape as ``share``, bool or 0/1)."""
+        return HiddenParts(np.where(seen > 0, np.float32(0), self.share), self.x0, self.y0)
+
+
 def hidden_after(
-    hidden: np.ndarray | None,
+    hidden: HiddenParts | None,
     previous: np.ndarray,
     box: tuple[int, int, int, int],
     flow: PairFlow,
     back: np.ndarray,
     reliable: np.ndarray,
-    origin: tuple[int, int],
+    window: tuple[int, int, int, int],
     config: FlowConfig,
-) -> np.ndarray | None:
-    """(H, W) float32: an object's hidden parts placed on the new frame, or None when
-    its motion does not fit (then what was hidden is forgotten).
+) -> HiddenParts | None:
+    """An object's hidden parts placed on the new frame's ``window`` (x0, y0, x1, y1),
+    or None when its motion does not fit (then what was hidden is forgotten).
 
-    hidden: (H, W) the parts hidden on the old frame, or None; previous: (H, W) uint8,
-    the old mask, inside the xywh ``box``; back: (h, w, 2) the backward flow of the
-    window at ``origin`` (x0, y0); reliable: (h, w) bool, the carried pixels the flow
-    is sure of, which the object's motion is fitted to. ``config``: ``hidden_decay``
-    and ``consistency_px`` (an old pixel whose ``PairFlow.going`` check is over it is
-    going out of sight).
+    hidden: the parts hidden on the old frame, or None; previous: (H, W) uint8, the
+    old mask, inside the xywh ``box``; back: (h, w, 2) the window's backward flow;
+    reliable: (h, w) bool, the carried pixels the flow is sure of, which the object's
+    motion is fitted to. ``config``: ``hidden_decay`` and ``consistency_px`` (an old
+    pixel whose ``PairFlow.going`` check is over it is going out of sight).
     """
-    motion = object_motion(back, reliable, *origin)
+    motion = object_motion(back, reliable, window[0], window[1])
     if motion is None:
         return None
     x, y, w, h = box
-    going = np.zeros(previous.shape, bool)
-    going[y : y + h, x : x + w] = (previous[y : y + h, x : x + w] > 0) & (
+    going = (previous[y : y + h, x : x + w] > 0) & (
         flow.going_at(x, y, x + w, y + h) > config.consistency_px
     )
-    return carry_hidden(hidden, going, motion, config.hidden_decay)
+    old = HiddenParts(going.astype(np.float32), x, y)
+    if hidden is not None:
+        old = old.merged(hidden)
+    return carry_hidden(old, motion, window, config.hidden_decay)
 
 
 def carry_hidden(
-    hidden: np.ndarray | None, going: np.ndarray, motion: np.ndarray, decay: float
-) -> np.ndarray:
-    """(H, W) float32: the parts hidden on the old frame (``hidden``, or None) and those
-    ``going`` (H, W) bool out of sight there, placed on the new frame by ``motion``
-    (``object_motion``) and faded by ``decay``."""
-    old = going.astype(np.float32)
-    if hidden is not None:
-        old = np.maximum(old, hidden)
-    h, w = old.shape
+    old: HiddenParts, motion: np.ndarray, window: tuple[int, int, int, int], decay: float
+) -> HiddenParts:
+    """The parts ``old`` placed by ``motion`` (``object_motion``) on the new frame's
+    ``window`` (x0, y0, x1, y1) and faded by ``decay``."""
+    x0, y0, x1, y1 = window
+    # Window pixel (u, v) is frame pixel (u + x0, v + y0), which came from motion's
+    # image of it on the old frame, at that minus (old.x0, old.y0) in old's window.
+    to_old = motion.astype(np.float64).copy()
+    to_old[:, 2] = motion[:, :2] @ np.array([x0, y0], np.float64) + motion[:, 2]
+    to_old[:, 2] -= (old.x0, old.y0)
     placed = cv2.warpAffine(
-        old,
-        motion,
-        (w, h),
+        old.share,
+        to_old,
+        (x1 - x0, y1 - y0),
         flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=0,
     )
-    return placed * np.float32(decay)
+    return HiddenParts(placed * np.float32(decay), x0, y0)
 
 
 def coming_back(
