@@ -134,7 +134,8 @@ def hidden_after(
     config: FlowConfig,
 ) -> HiddenParts | None:
     """An object's hidden parts placed on the new frame's ``window`` (x0, y0, x1, y1),
-    or None when its motion does not fit (then what was hidden is forgotten).
+    or None when there are none or its motion does not fit (then what was hidden is
+    forgotten).
 
     hidden: the parts hidden on the old frame, or None; previous: (H, W) uint8, the
     old mask, inside the xywh ``box``; back: (h, w, 2) the window's backward flow;
@@ -142,13 +143,15 @@ def hidden_after(
     motion is fitted to. ``config``: ``hidden_decay`` and ``consistency_px`` (an old
     pixel whose ``PairFlow.going`` check is over it is going out of sight).
     """
-    motion = object_motion(back, reliable, window[0], window[1])
-    if motion is None:
-        return None
     x, y, w, h = box
     going = (previous[y : y + h, x : x + w] > 0) & (
         flow.going_at(x, y, x + w, y + h) > config.consistency_px
     )
+    if hidden is None and not going.any():
+        return None  # nothing to carry: the motion fit, most of the cost, is skipped
+    motion = object_motion(back, reliable, window[0], window[1])
+    if motion is None:
+        return None
     old = HiddenParts(going.astype(np.float32), x, y)
     if hidden is not None:
         old = old.merged(hidden)
