@@ -166,9 +166,8 @@ def carry_hidden(
     x0, y0, x1, y1 = window
     # Window pixel (u, v) is frame pixel (u + x0, v + y0), which came from motion's
     # image of it on the old frame, at that minus (old.x0, old.y0) in old's window.
-    to_old = motion.astype(np.float64).copy()
-    to_old[:, 2] = motion[:, :2] @ np.array([x0, y0], np.float64) + motion[:, 2]
-    to_old[:, 2] -= (old.x0, old.y0)
+    to_old = motion.astype(np.float64)  # a copy: motion itself stays as fitted
+    to_old[:, 2] += motion[:, :2] @ np.array([x0, y0], np.float64) - (old.x0, old.y0)
     placed = cv2.warpAffine(
         old.share,
         to_old,
